@@ -23,7 +23,7 @@ public static class AffiliateSdkServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        var options = services.AddOptions<AffiliateSdkOptions>().BindConfiguration(AffiliateSdkOptions.SectionName);
+        var options = services.AddOptions<AffiliateSdkOptions>().BindSectionIfPresent(AffiliateSdkOptions.SectionName);
         if (configure is not null)
         {
             options.Configure(configure);
