@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh machine and runs every test.
+# This is the README's test command; .ci/run calls it. Under CI=true nothing may be skipped silently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet not on PATH)." >&2; exit 1; }
+
+# Debian packages the integration tests and smoke checks use.
+apt_needed=()
+command -v curl >/dev/null || apt_needed+=(curl)
+if [ ${#apt_needed[@]} -gt 0 ]; then
+  log "Installing Debian packages: ${apt_needed[*]}"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${apt_needed[@]}" >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq "${apt_needed[@]}" >/dev/null; fi
+fi
+
+log "Restoring and building (Release)"
+dotnet build Affiliate.Sdk.sln -c Release -nologo -clp:ErrorsOnly
+
+log "Running tests"
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+set +e
+dotnet test Affiliate.Sdk.sln -c Release --no-build -nologo --blame-hang-timeout 10m 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line over every test assembly.
+awk '
+  /(Passed|Failed)!  - Failed:/ {
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:")  { f += $(i+1) + 0 }
+      if ($i == "Passed:")  { p += $(i+1) + 0 }
+      if ($i == "Skipped:") { s += $(i+1) + 0 }
+    }
+  }
+  END { printf "\nTests: %d passed, %d failed, %d skipped\n", p, f, s }' "$out" | tee "$out.summary"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+if grep -q ' 0 passed' "$out.summary"; then echo "No test ran." >&2; rm -f "$out.summary"; exit 1; fi
+rm -f "$out.summary"
+
+log "Smoke test: the sample host's capture endpoints over HTTP"
+bash "$root/scripts/smoke-sample.sh"
