@@ -35,6 +35,13 @@ public static class AffiliateSdkServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AffiliateSdkMetrics>();
+        services.TryAddSingleton<PipelineHealth>();
+        if (!services.Any(d => d.ServiceType == typeof(AffiliateSdkHealthCheck)))
+        {
+            services.TryAddSingleton<AffiliateSdkHealthCheck>();
+            services.AddHealthChecks().AddCheck<AffiliateSdkHealthCheck>(AffiliateSdkHealthCheck.Name);
+        }
+
         services.TryAddSingleton(sp => CreateKeyRing(sp.GetRequiredService<IOptions<AffiliateSdkOptions>>().Value.ClickIds));
         services.TryAddSingleton<ClickIdCodec>();
 
