@@ -33,14 +33,14 @@ expect() { # expect STATUS METHOD URL [curl args…]
 }
 
 location=$(curl -s -o /dev/null -w '%{redirect_url}' "$base/t/click?offer=1001&aff=42&sub1=spring")
-case "$location" in *click_id=*) echo "ok  302 GET /t/click -> $location" ;; *) fail "click did not redirect with a click id (got '$location')" ;; esac
-click_id=${location##*click_id=}; click_id=${click_id%%&*}
+case "$location" in https://shop.example/landing\?cid=*) echo "ok  302 GET /t/click -> $location" ;; *) fail "click did not redirect to the offer with a click id (got '$location')" ;; esac
+click_id=${location##*cid=}; click_id=${click_id%%&*}
 
 expect 404 GET "$base/t/click?offer=does-not-exist&aff=42"
 expect 400 GET "$base/t/click?offer=1001"
 expect 200 GET "$base/t/imp?offer=1001&aff=42"
 
-secret=$(python3 -c 'import json;print(json.load(open("samples/Affiliate.Sdk.SampleHost/appsettings.json"))["AffiliateSdk"]["Advertisers"][0]["PostbackSecrets"][0])')
+secret=$(python3 -c 'import json;print(json.load(open("samples/Affiliate.Sdk.SampleHost/offers.json"))["Advertisers"][0]["PostbackSecrets"][0])')
 canonical="amount=49.90&click_id=$click_id&currency=USD&status=approved&txn_id=SMOKE-1"
 sig=$(printf '%s' "$canonical" | openssl dgst -sha256 -hmac "$secret" | awk '{print $NF}')
 expect 200 GET "$base/t/postback?$canonical&sig=$sig"
