@@ -39,7 +39,7 @@ internal sealed partial class TrackingEndpoints
     /// <summary><c>GET {prefix}/click</c>: records the click and redirects (302) to the offer with its signed click id.</summary>
     public async Task ClickAsync(HttpContext context)
     {
-        var request = ReadTraffic(context, out var errors);
+        var request = ReadTraffic(context, out var errors, out _);
         if (errors is not null)
         {
             await BadRequestAsync(context, errors).ConfigureAwait(false);
@@ -72,7 +72,7 @@ internal sealed partial class TrackingEndpoints
     /// <summary><c>GET {prefix}/imp</c>: records the impression and answers a 1×1 GIF (or 204 with <c>pixel=0</c>).</summary>
     public async Task ImpressionAsync(HttpContext context)
     {
-        var request = ReadTraffic(context, out var errors);
+        var request = ReadTraffic(context, out var errors, out var noPixel);
         if (errors is not null)
         {
             await BadRequestAsync(context, errors).ConfigureAwait(false);
@@ -100,7 +100,7 @@ internal sealed partial class TrackingEndpoints
         response.Headers.CacheControl = NoCache;
         response.Headers.Pragma = "no-cache";
         response.Headers.Expires = "0";
-        if (context.Request.Query["pixel"] == "0")
+        if (noPixel)
         {
             response.StatusCode = StatusCodes.Status204NoContent;
             return;
@@ -412,18 +412,26 @@ internal sealed partial class TrackingEndpoints
         return ok;
     }
 
-    private TrafficRequest? ReadTraffic(HttpContext context, out List<FieldError>? errors)
+    private TrafficRequest? ReadTraffic(HttpContext context, out List<FieldError>? errors, out bool noPixel)
     {
         errors = null;
-        var query = context.Request.Query;
-        var offer = Single(query, "offer", required: true, ref errors);
-        var aff = Single(query, "aff", required: true, ref errors);
-        var campaign = Single(query, "campaign", required: false, ref errors);
-        var sub1 = Single(query, "sub1", required: false, ref errors);
-        var sub2 = Single(query, "sub2", required: false, ref errors);
-        var sub3 = Single(query, "sub3", required: false, ref errors);
-        var sub4 = Single(query, "sub4", required: false, ref errors);
-        var sub5 = Single(query, "sub5", required: false, ref errors);
+        var values = default(TrafficQueryValues);
+        Span<string?> v = values;
+        var repeated = QueryReader.Read(context.Request.QueryString.Value, TrafficQuery.Names, v);
+        if (repeated != 0)
+        {
+            for (var i = 0; i < TrafficQuery.Count; i++)
+            {
+                if ((repeated & (1 << i)) != 0)
+                {
+                    (errors ??= []).Add(new FieldError(TrafficQuery.Names[i], "is given more than once"));
+                }
+            }
+        }
+
+        Require(v[TrafficQuery.Offer], TrafficQuery.Names[TrafficQuery.Offer], ref errors);
+        Require(v[TrafficQuery.Affiliate], TrafficQuery.Names[TrafficQuery.Affiliate], ref errors);
+        noPixel = v[TrafficQuery.Pixel] == "0";
         if (errors is not null)
         {
             return null;
@@ -431,17 +439,27 @@ internal sealed partial class TrackingEndpoints
 
         return new TrafficRequest
         {
-            OfferId = offer!,
-            AffiliateId = aff!,
-            CampaignId = campaign,
-            Sub1 = sub1,
-            Sub2 = sub2,
-            Sub3 = sub3,
-            Sub4 = sub4,
-            Sub5 = sub5,
+            OfferId = v[TrafficQuery.Offer]!,
+            AffiliateId = v[TrafficQuery.Affiliate]!,
+            CampaignId = NullIfEmpty(v[TrafficQuery.Campaign]),
+            Sub1 = NullIfEmpty(v[TrafficQuery.Sub1]),
+            Sub2 = NullIfEmpty(v[TrafficQuery.Sub1 + 1]),
+            Sub3 = NullIfEmpty(v[TrafficQuery.Sub1 + 2]),
+            Sub4 = NullIfEmpty(v[TrafficQuery.Sub1 + 3]),
+            Sub5 = NullIfEmpty(v[TrafficQuery.Sub1 + 4]),
             Client = Client(context),
         };
     }
+
+    private static void Require(string? value, string name, ref List<FieldError>? errors)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            (errors ??= []).Add(new FieldError(name, "is required"));
+        }
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private ConversionRequest? ReadConversion(HttpContext context, List<KeyValuePair<string, string>> parameters, out List<FieldError>? errors)
     {
@@ -526,29 +544,6 @@ internal sealed partial class TrackingEndpoints
             Referrer = referrer.Count == 0 ? null : referrer[0],
             Country = country,
         };
-    }
-
-    private static string? Single(IQueryCollection query, string name, bool required, ref List<FieldError>? errors)
-    {
-        var values = query[name];
-        if (values.Count > 1)
-        {
-            (errors ??= []).Add(new FieldError(name, "is given more than once"));
-            return null;
-        }
-
-        var value = values.Count == 1 ? values[0] : null;
-        if (string.IsNullOrEmpty(value))
-        {
-            if (required)
-            {
-                (errors ??= []).Add(new FieldError(name, "is required"));
-            }
-
-            return null;
-        }
-
-        return value;
     }
 
     private static void AddParameter(List<KeyValuePair<string, string>> parameters, string name, StringValues values, ref List<FieldError>? errors)
