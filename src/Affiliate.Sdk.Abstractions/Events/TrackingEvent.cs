@@ -79,5 +79,9 @@ public sealed record TrackingEvent
     public bool IsBot { get; init; }
 
     /// <summary>The schema version the event was written with.</summary>
-    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+    /// <remarks>
+    /// 0 means "not stated" and reads as <see cref="CurrentSchemaVersion"/>: the source-generated JSON reader sets every
+    /// init-only property, so a document without <c>schema_version</c> would otherwise arrive as 0 and be refused.
+    /// </remarks>
+    public int SchemaVersion { get; init => field = value == 0 ? CurrentSchemaVersion : value; } = CurrentSchemaVersion;
 }

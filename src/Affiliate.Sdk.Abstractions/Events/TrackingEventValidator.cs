@@ -21,76 +21,76 @@ public static class TrackingEventValidator
     public static IReadOnlyList<FieldError> Validate(TrackingEvent e, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(e);
+        // Hot path (every captured event): no closures or delegates, nothing allocated for a valid event.
         List<FieldError>? errors = null;
-        void Add(string field, string message) => (errors ??= []).Add(new FieldError(field, message));
 
         if (e.EventId == Guid.Empty)
         {
-            Add("event_id", "must be a non-empty UUID");
+            Add(ref errors, "event_id", "must be a non-empty UUID");
         }
 
         if (!Enum.IsDefined(e.Kind))
         {
-            Add("kind", "must be impression, click or conversion");
+            Add(ref errors, "kind", "must be impression, click or conversion");
         }
 
         if (e.SchemaVersion < 1 || e.SchemaVersion > TrackingEvent.CurrentSchemaVersion)
         {
-            Add("schema_version", $"must be between 1 and {TrackingEvent.CurrentSchemaVersion}");
+            Add(ref errors, "schema_version", $"must be between 1 and {TrackingEvent.CurrentSchemaVersion}");
         }
 
         if (e.OccurredAt > now + TrackingEventLimits.MaxClockSkew)
         {
-            Add("occurred_at", "is in the future");
+            Add(ref errors, "occurred_at", "is in the future");
         }
 
         if (e.OccurredAt.Year < 2000)
         {
-            Add("occurred_at", "is before the year 2000");
+            Add(ref errors, "occurred_at", "is before the year 2000");
         }
 
-        CheckId(e.ClickId, "click_id", TrackingEventLimits.MaxIdLength, Add);
-        CheckId(e.OfferId, "offer_id", TrackingEventLimits.MaxIdLength, Add);
-        CheckId(e.AffiliateId, "affiliate_id", TrackingEventLimits.MaxIdLength, Add);
-        CheckId(e.CampaignId, "campaign_id", TrackingEventLimits.MaxIdLength, Add);
-        CheckId(e.TransactionId, "transaction_id", TrackingEventLimits.MaxIdLength, Add);
-        CheckLength(e.Sub1, "sub1", TrackingEventLimits.MaxSubLength, Add);
-        CheckLength(e.Sub2, "sub2", TrackingEventLimits.MaxSubLength, Add);
-        CheckLength(e.Sub3, "sub3", TrackingEventLimits.MaxSubLength, Add);
-        CheckLength(e.Sub4, "sub4", TrackingEventLimits.MaxSubLength, Add);
-        CheckLength(e.Sub5, "sub5", TrackingEventLimits.MaxSubLength, Add);
-        CheckLength(e.UserAgent, "user_agent", TrackingEventLimits.MaxUserAgentLength, Add);
-        CheckLength(e.Referrer, "referrer", TrackingEventLimits.MaxReferrerLength, Add);
-        CheckLength(e.IpHash, "ip_hash", TrackingEventLimits.MaxIpHashLength, Add);
+        CheckId(e.ClickId, "click_id", TrackingEventLimits.MaxIdLength, ref errors);
+        CheckId(e.OfferId, "offer_id", TrackingEventLimits.MaxIdLength, ref errors);
+        CheckId(e.AffiliateId, "affiliate_id", TrackingEventLimits.MaxIdLength, ref errors);
+        CheckId(e.CampaignId, "campaign_id", TrackingEventLimits.MaxIdLength, ref errors);
+        CheckId(e.TransactionId, "transaction_id", TrackingEventLimits.MaxIdLength, ref errors);
+        CheckLength(e.Sub1, "sub1", TrackingEventLimits.MaxSubLength, ref errors);
+        CheckLength(e.Sub2, "sub2", TrackingEventLimits.MaxSubLength, ref errors);
+        CheckLength(e.Sub3, "sub3", TrackingEventLimits.MaxSubLength, ref errors);
+        CheckLength(e.Sub4, "sub4", TrackingEventLimits.MaxSubLength, ref errors);
+        CheckLength(e.Sub5, "sub5", TrackingEventLimits.MaxSubLength, ref errors);
+        CheckLength(e.UserAgent, "user_agent", TrackingEventLimits.MaxUserAgentLength, ref errors);
+        CheckLength(e.Referrer, "referrer", TrackingEventLimits.MaxReferrerLength, ref errors);
+        CheckLength(e.IpHash, "ip_hash", TrackingEventLimits.MaxIpHashLength, ref errors);
 
         if (e.Country is not null && (e.Country.Length != 2 || !char.IsAsciiLetterUpper(e.Country[0]) || !char.IsAsciiLetterUpper(e.Country[1])))
         {
-            Add("country", "must be an upper-case ISO-3166 alpha-2 code");
+            Add(ref errors, "country", "must be an upper-case ISO-3166 alpha-2 code");
         }
 
         switch (e.Kind)
         {
             case EventKind.Click:
-                Require(e.ClickId, "click_id", "a click", Add);
-                Require(e.OfferId, "offer_id", "a click", Add);
-                Require(e.AffiliateId, "affiliate_id", "a click", Add);
-                NotFor(e, "a click", Add);
+                Require(e.ClickId, "click_id", "a click", ref errors);
+                Require(e.OfferId, "offer_id", "a click", ref errors);
+                Require(e.AffiliateId, "affiliate_id", "a click", ref errors);
+                NotFor(e, "a click", ref errors);
                 break;
             case EventKind.Impression:
-                Require(e.OfferId, "offer_id", "an impression", Add);
-                Require(e.AffiliateId, "affiliate_id", "an impression", Add);
-                NotFor(e, "an impression", Add);
+                Require(e.OfferId, "offer_id", "an impression", ref errors);
+                Require(e.AffiliateId, "affiliate_id", "an impression", ref errors);
+                NotFor(e, "an impression", ref errors);
                 break;
             case EventKind.Conversion:
-                Require(e.ClickId, "click_id", "a conversion", Add);
+                Require(e.ClickId, "click_id", "a conversion", ref errors);
                 if (e.Status is null || !Enum.IsDefined(e.Status.Value))
                 {
-                    Add("status", "is required for a conversion (approved, pending or rejected)");
+                    Add(ref errors, "status", "is required for a conversion (approved, pending or rejected)");
                 }
 
                 if (e.SaleAmount is { Amount: < 0 })
                 {
-                    Add("sale_amount", "must not be negative");
+                    Add(ref errors, "sale_amount", "must not be negative");
                 }
 
                 break;
@@ -99,33 +99,33 @@ public static class TrackingEventValidator
         return errors ?? (IReadOnlyList<FieldError>)[];
     }
 
-    private static void NotFor(TrackingEvent e, string what, Action<string, string> add)
+    private static void NotFor(TrackingEvent e, string what, ref List<FieldError>? errors)
     {
         if (e.TransactionId is not null)
         {
-            add("transaction_id", $"is only for conversions, not {what}");
+            Add(ref errors, "transaction_id", $"is only for conversions, not {what}");
         }
 
         if (e.Status is not null)
         {
-            add("status", $"is only for conversions, not {what}");
+            Add(ref errors, "status", $"is only for conversions, not {what}");
         }
 
         if (e.SaleAmount is not null || e.Revenue is not null || e.Payout is not null)
         {
-            add("sale_amount", $"money fields are only for conversions, not {what}");
+            Add(ref errors, "sale_amount", $"money fields are only for conversions, not {what}");
         }
     }
 
-    private static void Require(string? value, string field, string what, Action<string, string> add)
+    private static void Require(string? value, string field, string what, ref List<FieldError>? errors)
     {
         if (string.IsNullOrEmpty(value))
         {
-            add(field, $"is required for {what}");
+            Add(ref errors, field, $"is required for {what}");
         }
     }
 
-    private static void CheckId(string? value, string field, int max, Action<string, string> add)
+    private static void CheckId(string? value, string field, int max, ref List<FieldError>? errors)
     {
         if (value is null)
         {
@@ -134,7 +134,7 @@ public static class TrackingEventValidator
 
         if (value.Length == 0 || value.Length > max)
         {
-            add(field, $"must be 1 to {max} characters");
+            Add(ref errors, field, $"must be 1 to {max} characters");
             return;
         }
 
@@ -142,17 +142,19 @@ public static class TrackingEventValidator
         {
             if (char.IsControl(c))
             {
-                add(field, "must not contain control characters");
+                Add(ref errors, field, "must not contain control characters");
                 return;
             }
         }
     }
 
-    private static void CheckLength(string? value, string field, int max, Action<string, string> add)
+    private static void CheckLength(string? value, string field, int max, ref List<FieldError>? errors)
     {
         if (value is not null && value.Length > max)
         {
-            add(field, $"must be at most {max} characters");
+            Add(ref errors, field, $"must be at most {max} characters");
         }
     }
+
+    private static void Add(ref List<FieldError>? errors, string field, string message) => (errors ??= []).Add(new FieldError(field, message));
 }
