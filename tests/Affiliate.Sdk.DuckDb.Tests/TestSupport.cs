@@ -70,6 +70,8 @@ public sealed class Workspace : IDisposable
 
     public DuckDbMedallionOptions Options { get; }
 
+    public DuckDbReportClient CreateReportClient() => new(Microsoft.Extensions.Options.Options.Create(Options));
+
     public DuckDbMedallionEngine CreateEngine(IOfferCatalog catalog, MedallionOptions medallion) =>
         new(Microsoft.Extensions.Options.Options.Create(Options), Microsoft.Extensions.Options.Options.Create(medallion), catalog);
 
