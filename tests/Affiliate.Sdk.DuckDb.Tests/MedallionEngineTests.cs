@@ -179,3 +179,109 @@ public sealed class MedallionEngineTests
 
     private static string Quote(string path) => path.Replace("'", "''", StringComparison.Ordinal);
 }
+
+public sealed class CompactionAndCancellationTests
+{
+    private static string Quote(string path) => path.Replace("'", "''", StringComparison.Ordinal);
+
+    private static string[] BronzeFiles(Workspace workspace) =>
+        [.. Directory.EnumerateFiles(Path.Combine(workspace.Options.LakeRoot, "bronze"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
+    private static string Compact(Workspace workspace, string[] sources)
+    {
+        var target = Path.Combine(Path.GetDirectoryName(sources[0])!, "part-compacted.parquet");
+        var keys = string.Join(",", sources.Select(s => Path.GetRelativePath(workspace.Options.LakeRoot, s).Replace('\\', '/')));
+        var list = string.Join(", ", sources.Select(s => $"'{Quote(s)}'"));
+        EngineState.Scalar(workspace.Options, $$"""
+            COPY (SELECT * FROM read_parquet([{{list}}])) TO '{{Quote(target)}}'
+            (FORMAT parquet, KV_METADATA {'affiliate.compacted_from': '{{Quote(keys)}}'})
+            """);
+        return target;
+    }
+
+    private static TrackingEvent[] Clicks(int count, int hour) => [.. Enumerable.Range(0, count).Select(i =>
+    {
+        var at = MedallionGenerators.Base.AddHours(hour).AddMinutes(i);
+        return new TrackingEvent
+        {
+            EventId = Guid.CreateVersion7(), Kind = EventKind.Click, OccurredAt = at, ReceivedAt = at, ClickId = $"c{hour}-{i}", OfferId = "o1", AffiliateId = "a1",
+        };
+    })];
+
+    [Fact]
+    public async Task A_compacted_file_whose_sources_were_merged_is_skipped_without_changing_gold()
+    {
+        using var workspace = new Workspace();
+        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        var events = Clicks(3, 0).Concat(Clicks(2, 0)).ToArray();
+        await workspace.WriteBronzeAsync(events[..3]);
+        await workspace.WriteBronzeAsync(events[3..]);
+        await engine.RunAsync(CancellationToken.None);
+        var before = EngineState.Gold(workspace.Options, GoldGrain.Hour);
+        var sources = BronzeFiles(workspace);
+        Assert.Equal(2, sources.Length);
+
+        Compact(workspace, sources);
+        foreach (var source in sources)
+        {
+            File.Delete(source);
+        }
+
+        var run = await engine.RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, run.BronzeFilesProcessed);
+        Assert.Equal(0, run.GoldPartitionsWritten);
+        Assert.Equal(0L, EngineState.Scalar(workspace.Options, "SELECT count(*) FROM bronze_files WHERE path LIKE '%compacted%' AND row_count IS NOT NULL"));
+        Assert.Equal(before, EngineState.Gold(workspace.Options, GoldGrain.Hour));
+    }
+
+    [Fact]
+    public async Task A_compacted_file_seen_first_is_read_and_its_sources_are_not_read_again()
+    {
+        using var workspace = new Workspace();
+        var events = Clicks(4, 1);
+        await workspace.WriteBronzeAsync(events[..2]);
+        await workspace.WriteBronzeAsync(events[2..]);
+        var sources = BronzeFiles(workspace);
+        var compacted = Compact(workspace, sources);
+        var hidden = sources.Select(s => s + ".hidden").ToArray();
+        for (var i = 0; i < sources.Length; i++)
+        {
+            File.Move(sources[i], hidden[i]);
+        }
+
+        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        await engine.RunAsync(CancellationToken.None);
+        for (var i = 0; i < sources.Length; i++)
+        {
+            File.Move(hidden[i], sources[i]);
+        }
+
+        var second = await engine.RunAsync(CancellationToken.None);
+
+        Assert.Equal(0, second.BronzeFilesProcessed);
+        Assert.True(File.Exists(compacted));
+        var (_, expected) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+        Assert.Equal(expected, EngineState.Gold(workspace.Options, GoldGrain.Hour));
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_makes_nothing_visible_and_the_next_run_merges_everything()
+    {
+        using var workspace = new Workspace();
+        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        var events = Clicks(5, 2);
+        await workspace.WriteBronzeAsync(events);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.RunAsync(cancelled.Token).AsTask());
+        Assert.Empty(EngineState.Gold(workspace.Options, GoldGrain.Hour));
+
+        var run = await engine.RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, run.BronzeFilesProcessed);
+        var (_, expected) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+        Assert.Equal(expected, EngineState.Gold(workspace.Options, GoldGrain.Hour));
+    }
+}

@@ -167,6 +167,14 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
     private (int Files, int Partitions) RunBatch(DuckDBConnection connection, string[] batch, CancellationToken cancellationToken)
     {
         var lakeRoot = Path.GetFullPath(_options.LakeRoot);
+
+        // Compaction may delete a source after listing; its rows are in the compacted file, which a later listing finds.
+        batch = [.. batch.Where(p => File.Exists(Path.Combine(lakeRoot, p)))];
+        if (batch.Length == 0)
+        {
+            return (0, 0);
+        }
+
         var fullPaths = batch.Select(p => Path.GetFullPath(Path.Combine(lakeRoot, p))).ToList();
         var batchProcessed = new List<string>();
         var startedAt = _time.GetUtcNow();
