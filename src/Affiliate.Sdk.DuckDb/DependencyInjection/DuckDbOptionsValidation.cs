@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using Affiliate.Sdk.DuckDb;
+using Affiliate.Sdk.Events;
+using Affiliate.Sdk.Medallion;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Affiliate.Sdk.DependencyInjection;
+
+/// <summary>Checks <see cref="DuckDbMedallionOptions"/> at start; every message names the setting.</summary>
+internal sealed partial class DuckDbMedallionOptionsValidator : IValidateOptions<DuckDbMedallionOptions>
+{
+    private const string P = DuckDbMedallionOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, DuckDbMedallionOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.LakeRoot))
+        {
+            errors.Add($"{P}:LakeRoot must name the lake's directory.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StateDirectory))
+        {
+            errors.Add($"{P}:StateDirectory must name the directory of the engine's database.");
+        }
+
+        if (options.Interval <= TimeSpan.Zero || options.Interval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{P}:Interval must be positive and at most a day (was {options.Interval}).");
+        }
+
+        if (options.MaxFilesPerBatch < 1)
+        {
+            errors.Add($"{P}:MaxFilesPerBatch must be at least 1 (was {options.MaxFilesPerBatch}).");
+        }
+
+        if (options.Threads is < 1)
+        {
+            errors.Add($"{P}:Threads must be at least 1 when set (was {options.Threads}).");
+        }
+
+        if (options.MemoryLimit is { } limit && !MemoryLimitPattern().IsMatch(limit))
+        {
+            errors.Add($"{P}:MemoryLimit must be a size such as 512MB or 4GB (was '{limit}').");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    [GeneratedRegex("^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MemoryLimitPattern();
+}
+
+/// <summary>Checks <see cref="MedallionOptions"/> at start; every message names the setting.</summary>
+internal sealed class MedallionOptionsValidator : IValidateOptions<MedallionOptions>
+{
+    private const string P = DuckDbAffiliateSdkBuilderExtensions.MedallionSectionName;
+
+    public ValidateOptionsResult Validate(string? name, MedallionOptions options)
+    {
+        var errors = new List<string>();
+        if (!Money.TryNormalizeCurrency(options.ReportCurrency, out _))
+        {
+            errors.Add($"{P}:ReportCurrency must be an ISO-4217 code such as USD (was '{options.ReportCurrency}').");
+        }
+
+        foreach (var (currency, rate) in options.ExchangeRates)
+        {
+            if (!Money.TryNormalizeCurrency(currency, out _))
+            {
+                errors.Add($"{P}:ExchangeRates:{currency} is not an ISO-4217 code.");
+            }
+            else if (rate <= 0m)
+            {
+                errors.Add($"{P}:ExchangeRates:{currency} must be positive (was {rate}).");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+/// <summary>Configuration binding for this package (the runtime's equivalent helper is internal to it).</summary>
+internal static class DuckDbOptionsBuilderExtensions
+{
+    /// <summary>Binds options from a section when the container has an <see cref="IConfiguration"/>; otherwise code settings stay.</summary>
+    public static OptionsBuilder<T> BindConfigurationSection<T>(this OptionsBuilder<T> builder, string sectionPath)
+        where T : class
+    {
+        builder.Services.AddSingleton<IConfigureOptions<T>>(sp => new ConfigureNamedOptions<T>(builder.Name, options =>
+        {
+            if (sp.GetService<IConfiguration>() is { } configuration)
+            {
+                configuration.GetSection(sectionPath).Bind(options);
+            }
+        }));
+        return builder;
+    }
+}

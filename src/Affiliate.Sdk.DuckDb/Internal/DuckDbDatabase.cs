@@ -1,0 +1,110 @@
+using System.Data.Common;
+using System.Globalization;
+using DuckDB.NET.Data;
+
+namespace Affiliate.Sdk.DuckDb.Internal;
+
+/// <summary>
+/// Opens connections to the engine's database file. DuckDB.NET shares one database instance per file within the
+/// process, so the engine and the report clients see the same data with snapshot isolation.
+/// </summary>
+internal static class DuckDbDatabase
+{
+    /// <summary>Tables holding the medallion state. Column comments live in docs/duckdb.md.</summary>
+    private const string SchemaSql = """
+        CREATE TABLE IF NOT EXISTS bronze_files (
+            path VARCHAR NOT NULL, run_id BIGINT NOT NULL, row_count BIGINT, processed_at TIMESTAMPTZ NOT NULL);
+        CREATE TABLE IF NOT EXISTS medallion_runs (
+            run_id BIGINT NOT NULL, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ NOT NULL,
+            files INTEGER NOT NULL, bronze_rows BIGINT NOT NULL, changed_events BIGINT NOT NULL,
+            gold_partitions INTEGER NOT NULL, freshness TIMESTAMPTZ);
+        CREATE TABLE IF NOT EXISTS medallion_rejects (
+            path VARCHAR NOT NULL, event_id VARCHAR, reason VARCHAR NOT NULL, run_id BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS silver_impressions (
+            event_id UUID NOT NULL, occurred_at TIMESTAMPTZ NOT NULL, received_at TIMESTAMPTZ NOT NULL,
+            offer_id VARCHAR, affiliate_id VARCHAR, campaign_id VARCHAR,
+            sub1 VARCHAR, sub2 VARCHAR, sub3 VARCHAR, sub4 VARCHAR, sub5 VARCHAR, country VARCHAR);
+        CREATE TABLE IF NOT EXISTS silver_clicks (
+            event_id UUID NOT NULL, click_id VARCHAR, occurred_at TIMESTAMPTZ NOT NULL, received_at TIMESTAMPTZ NOT NULL,
+            offer_id VARCHAR, affiliate_id VARCHAR, campaign_id VARCHAR,
+            sub1 VARCHAR, sub2 VARCHAR, sub3 VARCHAR, sub4 VARCHAR, sub5 VARCHAR, country VARCHAR,
+            visitor_key VARCHAR NOT NULL, is_bot BOOLEAN NOT NULL);
+        CREATE TABLE IF NOT EXISTS silver_conversion_events (
+            event_id UUID NOT NULL, click_id VARCHAR, occurred_at TIMESTAMPTZ NOT NULL, received_at TIMESTAMPTZ NOT NULL,
+            offer_id VARCHAR, transaction_id VARCHAR, status VARCHAR NOT NULL,
+            sale_amount DECIMAL(18,6), sale_currency VARCHAR,
+            click_event_id UUID, attribution_reason VARCHAR, dedup_key VARCHAR);
+        CREATE TABLE IF NOT EXISTS silver_conversions (
+            event_id UUID NOT NULL, dedup_key VARCHAR NOT NULL, occurred_at TIMESTAMPTZ NOT NULL, received_at TIMESTAMPTZ NOT NULL,
+            transaction_id VARCHAR, click_id VARCHAR, click_event_id UUID, status VARCHAR NOT NULL,
+            offer_id VARCHAR, affiliate_id VARCHAR, campaign_id VARCHAR,
+            sub1 VARCHAR, sub2 VARCHAR, sub3 VARCHAR, sub4 VARCHAR, sub5 VARCHAR, country VARCHAR,
+            revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL, reason VARCHAR);
+        CREATE TABLE IF NOT EXISTS gold_hourly (
+            hour TIMESTAMPTZ NOT NULL,
+            affiliate_id VARCHAR, offer_id VARCHAR, campaign_id VARCHAR,
+            sub1 VARCHAR, sub2 VARCHAR, sub3 VARCHAR, sub4 VARCHAR, sub5 VARCHAR, country VARCHAR,
+            impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, unique_clicks BIGINT NOT NULL, bot_clicks BIGINT NOT NULL,
+            conversions BIGINT NOT NULL, pending_conversions BIGINT NOT NULL, rejected_conversions BIGINT NOT NULL,
+            revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL);
+        CREATE TABLE IF NOT EXISTS gold_daily (
+            day DATE NOT NULL,
+            affiliate_id VARCHAR, offer_id VARCHAR, campaign_id VARCHAR,
+            sub1 VARCHAR, sub2 VARCHAR, sub3 VARCHAR, sub4 VARCHAR, sub5 VARCHAR, country VARCHAR,
+            impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, unique_clicks BIGINT NOT NULL, bot_clicks BIGINT NOT NULL,
+            conversions BIGINT NOT NULL, pending_conversions BIGINT NOT NULL, rejected_conversions BIGINT NOT NULL,
+            revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL);
+        """;
+
+    private static readonly HashSet<string> Initialized = new(StringComparer.Ordinal);
+    private static readonly Lock InitLock = new();
+
+    /// <summary>Opens a connection (creating the directory, the file and the tables when missing) with the session in UTC.</summary>
+    public static DuckDBConnection Open(DuckDbMedallionOptions options)
+    {
+        var path = options.DatabasePath;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var builder = new DbConnectionStringBuilder { ["DataSource"] = path };
+        if (!string.IsNullOrWhiteSpace(options.MemoryLimit))
+        {
+            builder["memory_limit"] = options.MemoryLimit;
+        }
+
+        if (options.Threads is { } threads)
+        {
+            builder["threads"] = threads.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var connection = new DuckDBConnection(builder.ConnectionString);
+        try
+        {
+            connection.Open();
+
+            // Periods are UTC hours and dates: casts and date_trunc on TIMESTAMPTZ follow the session zone.
+            Execute(connection, "SET TimeZone = 'UTC';");
+            lock (InitLock)
+            {
+                if (!Initialized.Contains(path))
+                {
+                    Execute(connection, SchemaSql);
+                    Initialized.Add(path);
+                }
+            }
+
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs constant SQL text (no user input).</summary>
+    public static void Execute(DuckDBConnection connection, string constantSql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = constantSql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,423 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using Affiliate.Sdk.DuckDb.Internal;
+using Affiliate.Sdk.DuckDb.Medallion;
+using Affiliate.Sdk.Medallion;
+using Affiliate.Sdk.Offers;
+using Affiliate.Sdk.Pipeline;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Affiliate.Sdk.DuckDb;
+
+/// <summary>
+/// The medallion model on embedded DuckDB: reads new bronze Parquet files, merges them into silver (deduplication,
+/// attribution, money) and rewrites the gold partitions they touch, each batch in one transaction. State lives in
+/// <c>{StateDirectory}/medallion.duckdb</c>; see docs/duckdb.md.
+/// </summary>
+public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposable
+{
+    private readonly DuckDbMedallionOptions _options;
+    private readonly MedallionOptions _medallion;
+    private readonly IOfferCatalog _catalog;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private DuckDBConnection? _connection;
+    private HashSet<string>? _processed;
+    private bool _disposed;
+
+    /// <summary>Creates the engine; the database is opened on the first run.</summary>
+    /// <param name="options">Lake root, state directory and batch size.</param>
+    /// <param name="medallion">Report currency and exchange rates.</param>
+    /// <param name="catalog">Offers (attribution window, revenue and payout rules).</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="timeProvider">Clock for run records; the system clock when <see langword="null"/>.</param>
+    public DuckDbMedallionEngine(
+        IOptions<DuckDbMedallionOptions> options,
+        IOptions<MedallionOptions> medallion,
+        IOfferCatalog catalog,
+        ILogger<DuckDbMedallionEngine>? logger = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(medallion);
+        ArgumentNullException.ThrowIfNull(catalog);
+        _options = options.Value;
+        _medallion = medallion.Value;
+        _catalog = catalog;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<MedallionRunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // DuckDB work is CPU-bound and synchronous; keep it off the caller's thread.
+            return await Task.Run(() => Run(cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _connection?.Dispose();
+        _gate.Dispose();
+    }
+
+    private MedallionRunResult Run(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var connection = _connection ??= OpenConnection();
+        _processed ??= LoadProcessed(connection);
+
+        var pending = ListPendingFiles(_processed);
+        var files = 0;
+        var partitions = 0;
+        foreach (var batch in pending.Chunk(Math.Max(1, _options.MaxFilesPerBatch)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (read, written) = RunBatch(connection, batch, cancellationToken);
+            files += read;
+            partitions += written;
+        }
+
+        var freshness = Scalar(connection, MedallionSql.Freshness, cancellationToken) is DateTime f
+            ? new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc))
+            : (DateTimeOffset?)null;
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (pending.Count > 0)
+        {
+            LogRun(_logger, files, partitions, elapsed.TotalMilliseconds);
+        }
+
+        return new MedallionRunResult(files, partitions, freshness, elapsed);
+    }
+
+    private DuckDBConnection OpenConnection()
+    {
+        var connection = DuckDbDatabase.Open(_options);
+        DuckDbDatabase.Execute(connection, MedallionSql.Macros);
+        return connection;
+    }
+
+    private static HashSet<string> LoadProcessed(DuckDBConnection connection)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.CommandText = MedallionSql.ProcessedFiles;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            set.Add(reader.GetString(0));
+        }
+
+        return set;
+    }
+
+    /// <summary>Bronze files not processed yet, oldest partition first (paths relative to the lake root, '/'-separated).</summary>
+    private List<string> ListPendingFiles(HashSet<string> processed)
+    {
+        var root = _options.BronzeEventsRoot;
+        var pending = new List<string>();
+        if (!Directory.Exists(root))
+        {
+            return pending;
+        }
+
+        var lakeRoot = Path.GetFullPath(_options.LakeRoot);
+        foreach (var file in Directory.EnumerateFiles(root, "*.parquet", SearchOption.AllDirectories))
+        {
+            // Writers stage files under hidden or underscore names before the atomic rename.
+            var name = Path.GetFileName(file);
+            if (name.StartsWith('.') || name.StartsWith('_'))
+            {
+                continue;
+            }
+
+            var relative = Path.GetRelativePath(lakeRoot, file).Replace('\\', '/');
+            if (!processed.Contains(relative))
+            {
+                pending.Add(relative);
+            }
+        }
+
+        pending.Sort(StringComparer.Ordinal);
+        return pending;
+    }
+
+    private (int Files, int Partitions) RunBatch(DuckDBConnection connection, string[] batch, CancellationToken cancellationToken)
+    {
+        var lakeRoot = Path.GetFullPath(_options.LakeRoot);
+
+        // Compaction may delete a source after listing; its rows are in the compacted file, which a later listing finds.
+        batch = [.. batch.Where(p => File.Exists(Path.Combine(lakeRoot, p)))];
+        if (batch.Length == 0)
+        {
+            return (0, 0);
+        }
+
+        var fullPaths = batch.Select(p => Path.GetFullPath(Path.Combine(lakeRoot, p))).ToList();
+        var batchProcessed = new List<string>();
+        var startedAt = _time.GetUtcNow();
+
+        Execute(connection, "BEGIN TRANSACTION", cancellationToken);
+        try
+        {
+            var runId = Convert.ToInt64(Scalar(connection, MedallionSql.NextRunId, cancellationToken), CultureInfo.InvariantCulture);
+
+            // Compacted files whose sources were all merged add nothing; their sources become processed with them.
+            var toRead = new List<string>(batch.Length);
+            var toReadFull = new List<string>(batch.Length);
+            var skipped = new List<string>();
+            var sources = ReadCompactedSources(connection, fullPaths, lakeRoot, cancellationToken);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                if (sources.TryGetValue(fullPaths[i], out var from) && from.Count > 0 && from.All(_processed!.Contains))
+                {
+                    skipped.Add(batch[i]);
+                    continue;
+                }
+
+                toRead.Add(batch[i]);
+                toReadFull.Add(fullPaths[i]);
+                if (from is not null)
+                {
+                    skipped.AddRange(from.Where(s => !_processed!.Contains(s) && !batch.Contains(s)).Distinct());
+                }
+            }
+
+            var partitions = 0;
+            Execute(connection, MedallionSql.CreateRunTables, cancellationToken);
+            if (toRead.Count > 0)
+            {
+                LoadRates(connection, cancellationToken);
+                Execute(connection, MedallionSql.Stage, cancellationToken, ("files", toReadFull), ("run_id", runId));
+                Execute(connection, MedallionSql.MergeSilver, cancellationToken);
+                LoadOffers(connection, MedallionSql.ClickPickOfferIds, cancellationToken);
+                Execute(connection, MedallionSql.Attribute, cancellationToken);
+                LoadOffers(connection, MedallionSql.SurvivorOfferIds, cancellationToken);
+                Execute(connection, MedallionSql.InsertSurvivors, cancellationToken);
+                partitions = Convert.ToInt32(Scalar(connection, MedallionSql.RebuildGold, cancellationToken), CultureInfo.InvariantCulture);
+                Execute(
+                    connection,
+                    MedallionSql.RecordRun,
+                    cancellationToken,
+                    ("run_id", runId),
+                    ("now", _time.GetUtcNow()),
+                    ("started_at", startedAt),
+                    ("paths", toRead),
+                    ("full_paths", toReadFull),
+                    ("files", toRead.Count),
+                    ("partitions", partitions));
+                batchProcessed.AddRange(toRead);
+            }
+
+            if (skipped.Count > 0)
+            {
+                Execute(connection, MedallionSql.RecordSkipped, cancellationToken, ("paths", skipped), ("run_id", runId), ("now", _time.GetUtcNow()));
+                batchProcessed.AddRange(skipped);
+            }
+
+            Execute(connection, "COMMIT", cancellationToken);
+            foreach (var path in batchProcessed)
+            {
+                _processed!.Add(path);
+            }
+
+            return (batch.Length, partitions);
+        }
+        catch
+        {
+            TryRollback(connection);
+            throw;
+        }
+    }
+
+    private static void TryRollback(DuckDBConnection connection)
+    {
+        try
+        {
+            DuckDbDatabase.Execute(connection, "ROLLBACK");
+        }
+        catch (DuckDBException)
+        {
+            // The transaction may already be aborted by the failing statement; nothing was committed either way.
+        }
+    }
+
+    private static Dictionary<string, List<string>> ReadCompactedSources(
+        DuckDBConnection connection, List<string> fullPaths, string lakeRoot, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        using var command = CreateCommand(connection, MedallionSql.CompactedFrom, ("files", fullPaths));
+        using var registration = cancellationToken.Register(command.Cancel);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var file = reader.GetString(0);
+            var directory = Path.GetDirectoryName(file)!;
+            var list = new List<string>();
+            foreach (var source in ParseSourceList(reader.IsDBNull(1) ? string.Empty : reader.GetString(1)))
+            {
+                // Sources are file names beside the compacted file, or paths relative to the lake root.
+                var full = source.Contains('/', StringComparison.Ordinal)
+                    ? Path.GetFullPath(Path.Combine(lakeRoot, source))
+                    : Path.GetFullPath(Path.Combine(directory, source));
+                list.Add(Path.GetRelativePath(lakeRoot, full).Replace('\\', '/'));
+            }
+
+            result[Path.GetFullPath(file)] = list;
+        }
+
+        return result;
+    }
+
+    internal static IEnumerable<string> ParseSourceList(string value)
+    {
+        value = value.Trim();
+        if (value.StartsWith('['))
+        {
+            try
+            {
+                return JsonSerializer.Deserialize(value, SourceListJsonContext.Default.StringArray)?.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray() ?? [];
+            }
+            catch (JsonException)
+            {
+                return [];
+            }
+        }
+
+        return value.Split([',', '\n', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    private void LoadRates(DuckDBConnection connection, CancellationToken cancellationToken)
+    {
+        var report = _medallion.ReportCurrency.ToUpperInvariant();
+        Execute(connection, MedallionSql.InsertRate, cancellationToken, ("currency", report), ("num", BigInteger.One), ("den", BigInteger.One));
+        foreach (var (currency, rate) in _medallion.ExchangeRates)
+        {
+            var upper = currency.ToUpperInvariant();
+            if (rate <= 0m || upper == report)
+            {
+                continue;
+            }
+
+            var (num, den) = Fraction(rate);
+            Execute(connection, MedallionSql.InsertRate, cancellationToken, ("currency", upper), ("num", num), ("den", den));
+        }
+    }
+
+    /// <summary>Resolves offer ids through the catalog (whatever its key comparison) into <c>run_offers</c>.</summary>
+    private void LoadOffers(DuckDBConnection connection, string distinctOfferIdsSql, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        using (var command = CreateCommand(connection, distinctOfferIdsSql))
+        {
+            using var registration = cancellationToken.Register(command.Cancel);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var id in ids)
+        {
+            if (!_catalog.TryGetOffer(id, out var offer))
+            {
+                continue;
+            }
+
+            var (revNum, revDen) = Fraction(offer.Revenue.Value);
+            var (payNum, payDen) = Fraction(offer.Payout.Value);
+            Execute(
+                connection,
+                MedallionSql.InsertOffer,
+                cancellationToken,
+                ("offer_id", id),
+                ("currency", offer.Currency.ToUpperInvariant()),
+                ("window_us", offer.AttributionWindow.Ticks / TimeSpan.TicksPerMicrosecond),
+                ("rev_kind", (int)offer.Revenue.Kind),
+                ("rev_num", revNum),
+                ("rev_den", revDen),
+                ("pay_kind", (int)offer.Payout.Kind),
+                ("pay_num", payNum),
+                ("pay_den", payDen));
+        }
+    }
+
+    /// <summary>A decimal as an exact fraction num / 10^scale, trailing zeros removed.</summary>
+    internal static (BigInteger Num, BigInteger Den) Fraction(decimal value)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        var num = new BigInteger((uint)bits[0]) | (new BigInteger((uint)bits[1]) << 32) | (new BigInteger((uint)bits[2]) << 64);
+        var scale = (bits[3] >> 16) & 0xFF;
+        if (bits[3] < 0)
+        {
+            num = -num;
+        }
+
+        while (scale > 0 && num % 10 == 0)
+        {
+            num /= 10;
+            scale--;
+        }
+
+        return (num, BigInteger.Pow(10, scale));
+    }
+
+    private static DuckDBCommand CreateCommand(DuckDBConnection connection, string constantSql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = constantSql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.Add(new DuckDBParameter(name, value ?? DBNull.Value));
+        }
+
+        return command;
+    }
+
+    private static void Execute(DuckDBConnection connection, string constantSql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var command = CreateCommand(connection, constantSql, parameters);
+        using var registration = cancellationToken.Register(command.Cancel);
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(DuckDBConnection connection, string constantSql, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var command = CreateCommand(connection, constantSql);
+        using var registration = cancellationToken.Register(command.Cancel);
+        var value = command.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "DuckDB medallion merged {Files} bronze files and rewrote {Partitions} gold partitions in {ElapsedMs:F0} ms")]
+    private static partial void LogRun(ILogger logger, int files, int partitions, double elapsedMs);
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
+internal sealed partial class SourceListJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,146 @@
+using System.Data.Common;
+using System.Globalization;
+using Affiliate.Sdk.DuckDb.Internal;
+using Affiliate.Sdk.DuckDb.Reports;
+using Affiliate.Sdk.Reports;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Options;
+
+namespace Affiliate.Sdk.DuckDb;
+
+/// <summary>
+/// Answers <see cref="ReportQuery"/> from the DuckDB engine's gold tables with parameterised SQL (docs/reports.md).
+/// Safe for concurrent use: each query runs on its own connection and sees one committed snapshot.
+/// </summary>
+public sealed class DuckDbReportClient : IReportClient, IDisposable
+{
+    private readonly DuckDbMedallionOptions _options;
+    private readonly Lock _sync = new();
+    private DuckDBConnection? _anchor;
+    private bool _disposed;
+
+    /// <summary>Creates a client over the engine's database.</summary>
+    /// <param name="options">Where the engine keeps its state.</param>
+    public DuckDbReportClient(IOptions<DuckDbMedallionOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ReportResult> QueryAsync(ReportQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var compiled = ReportSqlCompiler.Compile(query);
+        await Task.Yield();
+        return Run(query, compiled, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            _disposed = true;
+            _anchor?.Dispose();
+            _anchor = null;
+        }
+    }
+
+    private ReportResult Run(ReportQuery query, CompiledReport compiled, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_sync)
+        {
+            // Keeps the database instance open between queries; per-query connections are then cheap.
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _anchor ??= DuckDbDatabase.Open(_options);
+        }
+
+        using var connection = DuckDbDatabase.Open(_options);
+        using var transaction = connection.BeginTransaction();
+        var metrics = query.Metrics.Count == 0 ? ReportNames.AllMetrics : query.Metrics.Distinct().ToList();
+
+        var rows = new List<ReportRow>();
+        using (var command = Command(connection, compiled.RowsSql, compiled.Parameters))
+        {
+            using var registration = cancellationToken.Register(command.Cancel);
+            using var reader = command.ExecuteReader();
+            var hasPeriod = query.Grain != ReportGrain.Total;
+            var firstMetric = (hasPeriod ? 1 : 0) + query.GroupBy.Count;
+            while (reader.Read())
+            {
+                var period = hasPeriod ? FormatPeriod(reader, compiled, query.Grain) : null;
+                var dimensions = new Dictionary<ReportDimension, string?>(query.GroupBy.Count);
+                for (var i = 0; i < query.GroupBy.Count; i++)
+                {
+                    var ordinal = (hasPeriod ? 1 : 0) + i;
+                    dimensions[query.GroupBy[i]] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+                }
+
+                rows.Add(new ReportRow(period, dimensions, ReadMetrics(reader, firstMetric, metrics)));
+            }
+        }
+
+        var totals = new Dictionary<ReportMetric, decimal>();
+        using (var command = Command(connection, compiled.TotalsSql, compiled.Parameters.Where(p => p.Name != "limit").ToList()))
+        {
+            using var registration = cancellationToken.Register(command.Cancel);
+            using var reader = command.ExecuteReader();
+            totals = reader.Read() ? ReadMetrics(reader, 0, metrics) : metrics.ToDictionary(m => m, _ => 0m);
+        }
+
+        DateTimeOffset? freshness = null;
+        using (var command = Command(connection, "SELECT max(freshness) FROM medallion_runs", []))
+        {
+            if (command.ExecuteScalar() is DateTime f)
+            {
+                freshness = new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc));
+            }
+        }
+
+        transaction.Commit();
+        return new ReportResult(rows, totals, freshness);
+    }
+
+    private static Dictionary<ReportMetric, decimal> ReadMetrics(DbDataReader reader, int first, IReadOnlyList<ReportMetric> metrics)
+    {
+        var values = new Dictionary<ReportMetric, decimal>(metrics.Count);
+        foreach (var metric in metrics)
+        {
+            // Metric columns follow ReportNames.AllMetrics order (see ReportSqlCompiler.Metrics).
+            var ordinal = first + ((int)metric - 1);
+            values[metric] = reader.IsDBNull(ordinal) ? 0m : Convert.ToDecimal(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+        }
+
+        return values;
+    }
+
+    private static string FormatPeriod(DbDataReader reader, CompiledReport compiled, ReportGrain grain)
+    {
+        if (compiled.PeriodIsUtcHour)
+        {
+            var utc = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc));
+            var local = TimeZoneInfo.ConvertTime(utc, compiled.TimeZone);
+            return local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+        }
+
+        var date = reader.GetFieldValue<DateOnly>(0);
+        return grain == ReportGrain.Month
+            ? date.ToString("yyyy-MM", CultureInfo.InvariantCulture)
+            : date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+
+    private static DuckDBCommand Command(DuckDBConnection connection, string compiledSql, IReadOnlyList<(string Name, object Value)> parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = compiledSql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.Add(new DuckDBParameter(name, value));
+        }
+
+        return command;
+    }
+}
