@@ -10,6 +10,9 @@ data=$(mktemp -d)
 hostlog="$data/host.log"
 
 AffiliateSdk__LocalLog__Directory="$data/log" \
+AffiliateSdk__Lake__Root="$data/lake" \
+AffiliateSdk__DuckDb__LakeRoot="$data/lake" \
+AffiliateSdk__DuckDb__StateDirectory="$data/duckdb" \
   dotnet run --project samples/Affiliate.Sdk.SampleHost -c Release --no-build --urls "$base" >"$hostlog" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$data"; }
@@ -47,4 +50,14 @@ expect 200 GET "$base/t/postback?$canonical&sig=$sig"
 expect 401 GET "$base/t/postback?$canonical&sig=0000"
 expect 401 GET "$base/t/postback?$canonical"
 expect 200 GET "$base/api/offers"
-echo "smoke: sample host capture endpoints answer as documented"
+
+# The medallion runs every few seconds: wait until the approved postback above is in gold.
+today=$(date -u +%Y-%m-%d)
+for _ in $(seq 1 60); do
+  report=$(curl -fsS "$base/api/reports?from=$today&to=$today&grain=total&metrics=conversions,revenue")
+  case "$report" in *'"conversions":1,'*) break ;; esac
+  sleep 1
+done
+case "$report" in *'"conversions":1,"revenue":12.5'*) echo "ok  200 GET /api/reports -> $report" ;; *) fail "the conversion did not reach the report (last answer: $report)" ;; esac
+expect 400 GET "$base/api/reports?from=$today"
+echo "smoke: sample host endpoints answer as documented and events reach the report"
