@@ -9,14 +9,25 @@ log() { printf '\n==> %s\n' "$*"; }
 
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet not on PATH)." >&2; exit 1; }
 
-# Debian packages the integration tests and smoke checks use.
+# Debian packages the integration tests and smoke checks use: curl and openssl (smoke), kcat (Kafka interop test).
 apt_needed=()
 command -v curl >/dev/null || apt_needed+=(curl)
+command -v openssl >/dev/null || apt_needed+=(openssl)
+command -v python3 >/dev/null || apt_needed+=(python3)
+command -v kcat >/dev/null || apt_needed+=(kcat)
+command -v node >/dev/null || apt_needed+=(nodejs npm)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   log "Installing Debian packages: ${apt_needed[*]}"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${apt_needed[@]}" >/dev/null
   else sudo apt-get update -qq && sudo apt-get install -y -qq "${apt_needed[@]}" >/dev/null; fi
 fi
+
+# npm test servers (S3 and Kinesis emulators), pinned by the lock files kept in the repository.
+for server in tests/servers/*/; do
+  [ -f "$server/package-lock.json" ] || continue
+  log "Installing test server ${server%/}"
+  npm ci --prefix "$server" --no-audit --no-fund --loglevel=error
+done
 
 log "Restoring and building (Release)"
 dotnet build Affiliate.Sdk.sln -c Release -nologo -clp:ErrorsOnly
