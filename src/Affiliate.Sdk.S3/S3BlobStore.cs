@@ -57,6 +57,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         MultipartThreshold = options.MultipartThreshold;
         PartSize = options.PartSize;
         ListPageSize = options.ListPageSize;
+        UseChunkEncoding = options.UseChunkEncoding;
         Logger = logger ?? (ILogger)NullLogger.Instance;
         Clock = timeProvider ?? TimeProvider.System;
         Meter meter;
@@ -83,6 +84,8 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     internal int PartSize { get; }
 
     internal int ListPageSize { get; }
+
+    internal bool UseChunkEncoding { get; }
 
     internal IAmazonS3 Client => _client;
 

@@ -43,6 +43,12 @@ internal sealed class S3BlobUpload : IBlobUpload
     /// <summary>Bytes written so far.</summary>
     internal long Length => _length;
 
+    /// <summary>Bytes held in memory, not yet sent.</summary>
+    internal int BufferedBytes => _count;
+
+    /// <summary>Parts sent so far.</summary>
+    internal int PartsSent => _parts.Count;
+
     private int Limit => _uploadId is null ? _store.MultipartThreshold : _store.PartSize;
 
     public async ValueTask<BlobItem> CommitAsync(CancellationToken cancellationToken)
@@ -60,7 +66,7 @@ internal sealed class S3BlobUpload : IBlobUpload
             if (_uploadId is null)
             {
                 using var body = new MemoryStream(_buffer, 0, _count, writable: false);
-                var request = new PutObjectRequest { BucketName = _store.Bucket, Key = _objectKey, InputStream = body, AutoCloseStream = false };
+                var request = new PutObjectRequest { BucketName = _store.Bucket, Key = _objectKey, InputStream = body, AutoCloseStream = false, UseChunkEncoding = _store.UseChunkEncoding };
                 await _store.SendAsync("PutObject", _objectKey, ct => _store.Client.PutObjectAsync(request, ct), cancellationToken).ConfigureAwait(false);
             }
             else
@@ -116,6 +122,7 @@ internal sealed class S3BlobUpload : IBlobUpload
         ThrowIfFaulted();
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             while (!data.IsEmpty)
             {
                 var limit = Limit;
@@ -181,6 +188,7 @@ internal sealed class S3BlobUpload : IBlobUpload
             PartNumber = number,
             InputStream = body,
             IsLastPart = false,
+            UseChunkEncoding = _store.UseChunkEncoding,
         };
         var response = await _store.SendAsync("UploadPart", _objectKey, ct => _store.Client.UploadPartAsync(request, ct), cancellationToken).ConfigureAwait(false);
         _parts.Add(new PartETag(number, response.ETag));

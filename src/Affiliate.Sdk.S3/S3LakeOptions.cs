@@ -53,6 +53,9 @@ public sealed class S3LakeOptions
     /// <summary>Send CRC checksums only when an operation requires them (some S3-compatible services reject the newer checksum headers). Default false.</summary>
     public bool ChecksumsOnlyWhenRequired { get; set; }
 
+    /// <summary>Send bodies with aws-chunked encoding (streaming signatures, trailing checksums). Default true; some S3-compatible services need false.</summary>
+    public bool UseChunkEncoding { get; set; } = true;
+
     /// <summary>The store's prefix as stored keys begin: empty, or without leading '/' and with one trailing '/'.</summary>
     internal string NormalizedPrefix => Prefix.Trim('/') is { Length: > 0 } p ? p + "/" : "";
 }
