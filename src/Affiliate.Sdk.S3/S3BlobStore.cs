@@ -23,6 +23,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     private readonly IAmazonS3 _client;
     private readonly bool _ownsClient;
     private readonly Meter? _ownedMeter;
+    private int _disposed;
 
     /// <summary>Creates a store with its own S3 client configured from the options (endpoint, region, credentials, retries).</summary>
     /// <param name="options">The settings; validated here.</param>
@@ -114,6 +115,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>The stream is the response body, forward-only (not seekable); Parquet readers buffer it.</remarks>
     public async ValueTask<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         var objectKey = ObjectKey(key, nameof(key));
@@ -196,6 +198,11 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     /// <summary>Disposes the S3 client when the store created it, and the store's own meter.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_ownsClient)
         {
             _client.Dispose();

@@ -178,6 +178,27 @@ public sealed class S3BlobStoreTests(S3rverFixture s3) : IDisposable
     }
 
     [S3Fact]
+    public async Task Reads_stream_the_whole_object_forward_only_with_its_length()
+    {
+        var store = Store();
+        var content = RandomNumberGenerator.GetBytes(300_000);
+        await using (var upload = await store.StartUploadAsync("r.bin", default))
+        {
+            await upload.Content.WriteAsync(content);
+            await upload.CommitAsync(default);
+        }
+
+        await using var stream = (await store.OpenReadAsync("r.bin", default))!;
+
+        Assert.False(stream.CanSeek);
+        Assert.Equal(content.Length, stream.Length);
+        var back = new byte[content.Length];
+        await stream.ReadExactlyAsync(back);
+        Assert.Equal(content, back);
+        Assert.Equal(0, await stream.ReadAsync(new byte[1]));
+    }
+
+    [S3Fact]
     public async Task Missing_keys_read_as_null_and_delete_as_false()
     {
         var store = Store();
