@@ -3,7 +3,7 @@
 // Test server for the Affiliate.Sdk.S3 integration tests: s3rver (a file-backed S3 emulator) on a loopback port,
 // plus the two multipart operations s3rver 3.7.1 answers with NotImplemented/MethodNotAllowed, implemented over its
 // own uploads folder: AbortMultipartUpload and ListMultipartUploads. The tests need both to prove that an interrupted
-// upload leaves nothing pending.
+// upload leaves nothing pending. Keys containing "fail-once-503" fail once per method with 503 SlowDown (retry tests).
 //
 // Usage: node --openssl-legacy-provider server.js --directory <dir> [--port 0] [--address 127.0.0.1] [--bucket name]...
 // (s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 keeps in its legacy provider.)
@@ -37,6 +37,21 @@ function sendError(ctx, status, code, message) {
   ctx.status = status;
   ctx.type = 'application/xml';
   ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`;
+}
+
+// Fault injection for retry tests: the first request of each method to a key containing "fail-once-503" gets a 503 SlowDown.
+function transientFaults() {
+  const failed = new Set();
+  return async (ctx, next) => {
+    if (ctx.path.includes('fail-once-503')) {
+      const id = `${ctx.method} ${ctx.path}`;
+      if (!failed.has(id)) {
+        failed.add(id);
+        return sendError(ctx, 503, 'SlowDown', 'Please reduce your request rate.');
+      }
+    }
+    return next();
+  };
 }
 
 // Path-style only: /<bucket>[/<key>].
@@ -101,7 +116,7 @@ async function main() {
     configureBuckets: args.buckets.map(name => ({ name })),
   });
   // Koa composes its middleware when it starts listening: this runs before s3rver's router.
-  server.middleware.unshift(multipartExtras(server));
+  server.middleware.unshift(transientFaults(), multipartExtras(server));
   const { port } = await server.run();
   process.stdout.write(`${JSON.stringify({ port })}\n`);
 
