@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Affiliate.Sdk.Pipeline;
+using FsCheck;
+using FsCheck.Fluent;
 
 namespace Affiliate.Sdk.S3.Tests;
 
@@ -72,6 +74,40 @@ public sealed class S3MultipartTests(S3rverFixture s3) : IDisposable
         Assert.Empty(await s3.PendingUploads(store.Prefix));
         var listed = Assert.Single(await ToList(store.ListAsync("big/", default)));
         Assert.Equal(content.Length, listed.Size);
+    }
+
+    /// <summary>Sizes around every boundary (empty, the threshold ±1, whole parts ±1) and anywhere up to 12 MiB, in random write sizes.</summary>
+    public static class UploadShapes
+    {
+        public static Arbitrary<(int Total, int Chunk)> Shapes()
+        {
+            const int part = S3LakeOptions.MinimumPartSize;
+            var total = Gen.OneOf(
+                Gen.Elements(0, 1, part - 1, part, part + 1, (2 * part) - 1, 2 * part, (2 * part) + 1),
+                Gen.Choose(0, 12 * MiB));
+            var chunk = Gen.OneOf(Gen.Choose(1, 4096), Gen.Choose(4096, 3 * MiB), Gen.Constant(12 * MiB));
+            return Arb.From(total.SelectMany(t => chunk.Select(c => (t, c))));
+        }
+    }
+
+    [S3Property(MaxTest = 12, Arbitrary = [typeof(UploadShapes)])]
+    public async Task<bool> Any_object_round_trips_exactly_in_one_put_or_in_whole_parts((int Total, int Chunk) shape)
+    {
+        var store = Store();
+        var content = RandomNumberGenerator.GetBytes(shape.Total);
+        var upload = (S3BlobUpload)await store.StartUploadAsync("p.bin", default);
+        await using (upload)
+        {
+            await WriteInChunks(upload, content, shape.Chunk, () => Assert.InRange(upload.BufferedBytes, 0, S3LakeOptions.MinimumPartSize));
+            Assert.Equal(shape.Total, (await upload.CommitAsync(default)).Size);
+        }
+
+        var multipart = shape.Total > S3LakeOptions.MinimumPartSize;
+        Assert.Equal(multipart, upload.IsMultipart || upload.PartsSent > 0);
+        Assert.Equal(multipart ? (shape.Total + S3LakeOptions.MinimumPartSize - 1) / S3LakeOptions.MinimumPartSize : 0, upload.PartsSent);
+        Assert.Equal(content, await Read(store, "p.bin"));
+        Assert.Empty(await s3.PendingUploads(store.Prefix));
+        return true;
     }
 
     [S3Fact]

@@ -205,3 +205,16 @@ public sealed class S3ServerGroup : ICollectionFixture<S3rverFixture>
 {
     public const string Name = "s3rver";
 }
+
+/// <summary>A property that needs the S3 test server; skipped like <see cref="S3FactAttribute"/>.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class S3PropertyAttribute : FsCheck.Xunit.PropertyAttribute
+{
+    public S3PropertyAttribute()
+    {
+        if (!S3rverInstall.IsCi && S3rverInstall.MissingReason() is { } reason)
+        {
+            Skip = "S3 test server unavailable: " + reason;
+        }
+    }
+}
