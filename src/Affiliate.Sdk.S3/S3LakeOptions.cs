@@ -57,7 +57,7 @@ public sealed class S3LakeOptions
     public bool UseChunkEncoding { get; set; } = true;
 
     /// <summary>The store's prefix as stored keys begin: empty, or without leading '/' and with one trailing '/'.</summary>
-    internal string NormalizedPrefix => Prefix.Trim('/') is { Length: > 0 } p ? p + "/" : "";
+    internal string NormalizedPrefix => (Prefix ?? "").Trim('/') is { Length: > 0 } p ? p + "/" : "";
 }
 
 /// <summary>Checks <see cref="S3LakeOptions"/> at start; every message names the setting.</summary>
