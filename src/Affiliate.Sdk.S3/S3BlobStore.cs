@@ -217,17 +217,17 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         try
         {
             var result = await send(cancellationToken).ConfigureAwait(false);
-            Metrics.Request(operation, ok: true);
+            Metrics.Request(operation, "ok");
             return result;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Metrics.Request(operation, ok: false);
+            Metrics.Request(operation, "cancelled");
             throw;
         }
         catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException or IOException or OperationCanceledException)
         {
-            Metrics.Request(operation, ok: false);
+            Metrics.Request(operation, IsNotFound(ex) ? "not_found" : "error");
             throw new S3BlobStoreException(operation, Bucket, objectKey, IsRetryable(ex), ex);
         }
     }

@@ -12,14 +12,14 @@ internal sealed class S3Metrics
 
     public S3Metrics(Meter meter)
     {
-        _requests = meter.CreateCounter<long>("affiliate.sdk.s3.requests", "{request}", "S3 requests of the lake store, by operation and outcome (after the SDK's retries).");
+        _requests = meter.CreateCounter<long>("affiliate.sdk.s3.requests", "{request}", "S3 requests of the lake store, by operation and outcome (ok, not_found, cancelled, error), after the SDK's retries.");
         _committedBytes = meter.CreateCounter<long>("affiliate.sdk.s3.committed.bytes", "By", "Bytes of objects committed to S3.");
         _parts = meter.CreateCounter<long>("affiliate.sdk.s3.parts", "{part}", "Multipart parts uploaded.");
         _aborts = meter.CreateCounter<long>("affiliate.sdk.s3.aborts", "{upload}", "Multipart uploads aborted (failed, cancelled or disposed without commit).");
     }
 
-    public void Request(string operation, bool ok) =>
-        _requests.Add(1, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("outcome", ok ? "ok" : "error"));
+    public void Request(string operation, string outcome) =>
+        _requests.Add(1, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Committed(long bytes, int parts) => _committedBytes.Add(bytes, new KeyValuePair<string, object?>("multipart", parts > 0));
 
