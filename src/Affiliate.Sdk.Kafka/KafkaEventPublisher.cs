@@ -212,7 +212,7 @@ internal sealed class KafkaEventPublisher : IEventPublisher, IAsyncDisposable
                 .SetLogHandler((_, log) => KafkaLog.Librdkafka(_logger, log.Facility, log.Message))
                 .Build();
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or KafkaException)
         {
             throw new AffiliateSdkException(
                 $"The Kafka producer settings are invalid ({KafkaOptions.SectionName}:Common / :Producer): {ex.Message}", isRetryable: false, ex);

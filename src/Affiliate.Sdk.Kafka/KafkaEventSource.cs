@@ -290,7 +290,7 @@ internal sealed class KafkaEventSource : IEventSource
                 .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
                 .Build();
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or KafkaException)
         {
             throw new AffiliateSdkException(
                 $"The Kafka consumer settings are invalid ({KafkaOptions.SectionName}:Common / :Consumer): {ex.Message}", isRetryable: false, ex);
