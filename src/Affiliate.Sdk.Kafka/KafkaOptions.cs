@@ -36,9 +36,9 @@ public sealed class KafkaOptions
 
     /// <summary>
     /// How long a publish may wait for the broker's acknowledgement, retries included (librdkafka
-    /// <c>message.timeout.ms</c>; default 15 s). When it passes the publish fails and the spool takes the event.
+    /// <c>message.timeout.ms</c>; default 10 s). When it passes the publish fails and the spool takes the event.
     /// </summary>
-    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The most events handed to the producer and not yet acknowledged (default 100,000). Publishers beyond it wait
