@@ -177,7 +177,8 @@ internal sealed class KafkaEventSource : IEventSource
         }
         catch (KafkaException ex)
         {
-            throw new AffiliateSdkException($"Committing offsets of '{Name}' (group '{_options.GroupId}') failed: {ex.Error.Reason}", isRetryable: true, ex);
+            // Rebalance-time rejections (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION) pass: the retry either commits or drops revoked partitions.
+            throw new AffiliateSdkException($"Committing offsets of '{Name}' (group '{_options.GroupId}') failed: {ex.Error.Reason}", isRetryable: !ex.Error.IsFatal, ex);
         }
 
         _metrics?.Committed();
