@@ -284,13 +284,13 @@ public sealed partial class ParquetLakeWriter : ILakeWriter
         var upload = await _store.StartUploadAsync(key, cancellationToken).ConfigureAwait(false);
         await using (upload.ConfigureAwait(false))
         {
-            if (upload.Content.CanSeek)
+            if (upload.Content is { CanSeek: true, CanRead: true })
             {
                 await write(upload.Content, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                // Parquet writes its footer after seeking; stores with forward-only uploads get a buffered copy.
+                // The footer is patched after it is written (seek and read back); stores with forward-only uploads get a buffered copy.
                 using var buffer = new MemoryStream();
                 await write(buffer, cancellationToken).ConfigureAwait(false);
                 buffer.Position = 0;
