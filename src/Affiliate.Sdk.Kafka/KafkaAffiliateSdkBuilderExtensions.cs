@@ -38,13 +38,13 @@ public static class KafkaAffiliateSdkBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton<KafkaMetrics>();
-        services.TryAddSingleton(sp => new KafkaEventPublisher(
+
+        // The local log stays registered: its spool fronts the cluster, so an outage or a failed delivery never loses
+        // an acknowledged event; the spool drains in order once the brokers answer again.
+        builder.AddSpooledPublisher(sp => new KafkaEventPublisher(
             sp.GetRequiredService<IOptions<KafkaOptions>>().Value,
             CreateLogger(sp),
             sp.GetService<KafkaMetrics>()));
-
-        // The local log stays registered: it is the spool in front of the cluster.
-        services.Replace(ServiceDescriptor.Singleton<IEventPublisher>(sp => sp.GetRequiredService<KafkaEventPublisher>()));
         services.Replace(ServiceDescriptor.Singleton<IEventSource>(sp => new KafkaEventSource(
             sp.GetRequiredService<IOptions<KafkaOptions>>().Value,
             CreateLogger(sp),

@@ -46,12 +46,6 @@ public sealed class KafkaOptions
     /// </summary>
     public int MaxInFlightEvents { get; set; } = 100_000;
 
-    /// <summary>
-    /// Whether publishes that fail (broker outage, delivery timeout) are written to the local log and republished in
-    /// order when the cluster is back (default on). Off, a failed publish throws and capture answers 503.
-    /// </summary>
-    public bool SpoolOnFailure { get; set; } = true;
-
     /// <summary>The most records the source fetches ahead of the reader (default 20,000); beyond it fetching pauses.</summary>
     public int PrefetchRecords { get; set; } = 20_000;
 

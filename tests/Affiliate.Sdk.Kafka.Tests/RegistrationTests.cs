@@ -57,7 +57,7 @@ public sealed class RegistrationTests : IDisposable
     {
         await using var provider = Build(new Dictionary<string, string?> { ["AffiliateSdk:Kafka:BootstrapServers"] = "127.0.0.1:1" });
         Assert.IsType<KafkaEventSource>(provider.GetRequiredService<IEventSource>());
-        Assert.DoesNotContain("LocalLog", provider.GetRequiredService<IEventPublisher>().GetType().Name, StringComparison.Ordinal);
+        Assert.IsType<Affiliate.Sdk.LocalLog.SpoolingEventPublisher>(provider.GetRequiredService<IEventPublisher>());
         Assert.Single(provider.GetServices<IEventSource>());
         Assert.Single(provider.GetServices<IEventPublisher>());
     }
