@@ -91,7 +91,7 @@ public class KafkaSourceToLakeBenchmarks
         _raw.Dispose();
     }
 
-    [IterationSetup(Target = nameof(SourceToLake))]
+    [IterationSetup(Targets = [nameof(SourceToLake), nameof(SourceAlone)])]
     public void JoinSource()
     {
         _source = new KafkaEventSource(Options("lake-" + Guid.NewGuid().ToString("N")));
@@ -99,7 +99,7 @@ public class KafkaSourceToLakeBenchmarks
         _primed = primed.Records.Count;
     }
 
-    [IterationCleanup(Target = nameof(SourceToLake))]
+    [IterationCleanup(Targets = [nameof(SourceToLake), nameof(SourceAlone)])]
     public void LeaveSource() => _source!.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Events, Description = "raw Confluent consumer, commit per 5,000")]
@@ -116,6 +116,18 @@ public class KafkaSourceToLakeBenchmarks
                     _raw.Commit(result);
                 }
             }
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "Kafka source alone, commit per batch of 5,000")]
+    public async Task SourceAlone()
+    {
+        var read = _primed;
+        while (read < Events)
+        {
+            var batch = await _source!.ReadAsync(5_000, TimeSpan.FromSeconds(1), default);
+            read += batch.Records.Count;
+            await _source.CommitAsync(batch.Checkpoint, default);
         }
     }
 

@@ -57,6 +57,9 @@ internal static class KafkaClientConfig
         config.EnableAutoCommit = false;
         config.EnableAutoOffsetStore = false;
         config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+
+        // The source needs the topic (partition ownership) and timestamp, not the headers: skip marshalling them.
+        config.ConsumeResultFields = "topic,timestamp";
         return config;
     }
 

@@ -13,7 +13,8 @@ namespace Affiliate.Sdk.Kafka;
 /// </summary>
 /// <remarks>
 /// <para>A dedicated thread polls the consumer into a bounded buffer (<see cref="KafkaOptions.PrefetchRecords"/>;
-/// fetching pauses when it is full, so memory stays bounded and the group membership stays alive).</para>
+/// when it is full the thread waits for the reader, and pauses fetching if the reader stalls for seconds, so memory stays
+/// bounded and the group membership stays alive).</para>
 /// <para>Partition hand-over (cooperative-sticky): when partitions are revoked the source stops returning their
 /// records, drops what it buffered of them, and makes the next <see cref="ReadAsync"/> return an empty batch at once
 /// so the reader goes idle, flushes the lake and commits. The revocation is held until every record read from those
@@ -26,6 +27,8 @@ internal sealed class KafkaEventSource : IEventSource
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan PausedPollTimeout = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan PauseAfterFull = TimeSpan.FromSeconds(5);
+    private const int PollBatch = 1_000;
 
     private readonly KafkaOptions _options;
     private readonly ConsumerConfig _config;
@@ -35,6 +38,7 @@ internal sealed class KafkaEventSource : IEventSource
     private readonly Queue<Fetched> _buffer = new();
     private readonly Dictionary<TopicPartition, PartitionState> _owned = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly ManualResetEventSlim _room = new(initialState: false);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConsumer<Ignore, byte[]>? _consumer;
     private IDisposable? _lagObservation;
@@ -217,6 +221,7 @@ internal sealed class KafkaEventSource : IEventSource
         }
 
         _stop.Dispose();
+        _room.Dispose();
     }
 
     internal static TopicPartition ParsePartition(string partition)
@@ -269,6 +274,8 @@ internal sealed class KafkaEventSource : IEventSource
             return null;
         }
 
+        _room.Set();
+
         _metrics?.Consumed(records.Count);
         return new SourceBatch(records, new SourceCheckpoint(positions!));
     }
@@ -314,50 +321,71 @@ internal sealed class KafkaEventSource : IEventSource
     private void Poll(IConsumer<Ignore, byte[]> consumer)
     {
         var paused = false;
+        long fullSince = 0;
+        var fetched = new List<ConsumeResult<Ignore, byte[]>>(PollBatch);
         try
         {
             consumer.Subscribe(_options.Topic);
             while (!_stop.IsCancellationRequested)
             {
-                ConsumeResult<Ignore, byte[]>? result;
-                try
-                {
-                    result = consumer.Consume(paused ? PausedPollTimeout : PollTimeout);
-                }
-                catch (ConsumeException ex) when (!ex.Error.IsFatal)
-                {
-                    KafkaLog.ConsumerError(_logger, _options.Topic, _options.GroupId, ex.Error.Reason, ex.Error.Code.ToString());
-                    continue;
-                }
-
                 int buffered;
                 lock (_gate)
                 {
-                    if (result is { IsPartitionEOF: false }
-                        && _owned.TryGetValue(result.TopicPartition, out var state)
-                        && !state.Revoking)
-                    {
-                        _buffer.Enqueue(new Fetched(
-                            state,
-                            result.Offset.Value,
-                            result.Message.Value,
-                            result.Message.Timestamp.Type == TimestampType.NotAvailable ? null : DateTimeOffset.FromUnixTimeMilliseconds(result.Message.Timestamp.UnixTimestampMs)));
-                        SignalReadersLocked();
-                    }
-
                     buffered = _buffer.Count;
                 }
 
-                if (!paused && buffered >= _options.PrefetchRecords)
+                if (buffered >= _options.PrefetchRecords)
                 {
-                    consumer.Pause(consumer.Assignment);
-                    paused = true;
+                    // Full: wait for the reader (librdkafka's own bounded prefetch keeps the pipe warm). Only if it stays
+                    // full do we pause fetching and go on polling, so rebalances and the poll interval are still served;
+                    // pausing drops librdkafka's prefetched messages, so it is not done for a short stall.
+                    fullSince = fullSince == 0 ? TimeProvider.System.GetTimestamp() : fullSince;
+                    if (!paused && TimeProvider.System.GetElapsedTime(fullSince) < PauseAfterFull)
+                    {
+                        _room.Reset();
+                        _room.Wait(PausedPollTimeout * 10, CancellationToken.None);
+                        continue;
+                    }
+
+                    if (!paused)
+                    {
+                        consumer.Pause(consumer.Assignment);
+                        paused = true;
+                    }
                 }
-                else if (paused && buffered <= _options.PrefetchRecords / 2)
+                else
                 {
-                    consumer.Resume(consumer.Assignment);
-                    paused = false;
+                    fullSince = 0;
+                    if (paused && buffered <= _options.PrefetchRecords / 2)
+                    {
+                        consumer.Resume(consumer.Assignment);
+                        paused = false;
+                    }
                 }
+
+                if (!ConsumeSome(consumer, paused ? PausedPollTimeout : PollTimeout, fetched))
+                {
+                    continue;
+                }
+
+                lock (_gate)
+                {
+                    foreach (var result in fetched)
+                    {
+                        if (_owned.TryGetValue(result.TopicPartition, out var state) && !state.Revoking)
+                        {
+                            _buffer.Enqueue(new Fetched(
+                                state,
+                                result.Offset.Value,
+                                result.Message.Value,
+                                result.Message.Timestamp.Type == TimestampType.NotAvailable ? null : DateTimeOffset.FromUnixTimeMilliseconds(result.Message.Timestamp.UnixTimestampMs)));
+                        }
+                    }
+
+                    SignalReadersLocked();
+                }
+
+                fetched.Clear();
             }
         }
         catch (Exception ex) when (ex is KafkaException or InvalidOperationException)
@@ -391,6 +419,36 @@ internal sealed class KafkaEventSource : IEventSource
                 _stopped.TrySetResult();
             }
         }
+    }
+
+    /// <summary>Waits for one record, then takes what else is already fetched (up to a batch) without waiting.</summary>
+    private bool ConsumeSome(IConsumer<Ignore, byte[]> consumer, TimeSpan timeout, List<ConsumeResult<Ignore, byte[]>> fetched)
+    {
+        try
+        {
+            var result = consumer.Consume(timeout);
+            while (result is not null)
+            {
+                if (!result.IsPartitionEOF)
+                {
+                    fetched.Add(result);
+                }
+
+                if (fetched.Count >= PollBatch)
+                {
+                    break;
+                }
+
+                result = consumer.Consume(TimeSpan.Zero);
+            }
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            // Records taken before the error are kept; the failed one is fetched again.
+            KafkaLog.ConsumerError(_logger, _options.Topic, _options.GroupId, ex.Error.Reason, ex.Error.Code.ToString());
+        }
+
+        return fetched.Count > 0;
     }
 
     private void OnAssigned(List<TopicPartition> partitions)
