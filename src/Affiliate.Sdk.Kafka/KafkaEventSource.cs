@@ -246,7 +246,7 @@ internal sealed class KafkaEventSource : IEventSource
         while (_buffer.TryDequeue(out var fetched))
         {
             var state = fetched.State;
-            if (state.Revoking || !_owned.TryGetValue(state.TopicPartition, out var owner) || !ReferenceEquals(owner, state))
+            if (state.Revoking || !state.Active)
             {
                 // Fetched under an assignment that has ended: the partition's owner reads it from the last commit.
                 continue;
@@ -410,6 +410,11 @@ internal sealed class KafkaEventSource : IEventSource
             {
                 lock (_gate)
                 {
+                    foreach (var state in _owned.Values)
+                    {
+                        state.Active = false;
+                    }
+
                     _owned.Clear();
                     _buffer.Clear();
                     _consumer = null;
@@ -457,6 +462,11 @@ internal sealed class KafkaEventSource : IEventSource
         {
             foreach (var partition in partitions)
             {
+                if (_owned.TryGetValue(partition, out var previous))
+                {
+                    previous.Active = false;
+                }
+
                 _owned[partition] = new PartitionState(partition);
             }
         }
@@ -511,6 +521,7 @@ internal sealed class KafkaEventSource : IEventSource
 
             foreach (var state in revoking)
             {
+                state.Active = false;
                 _owned.Remove(state.TopicPartition);
             }
 
@@ -526,7 +537,10 @@ internal sealed class KafkaEventSource : IEventSource
         {
             foreach (var partition in partitions)
             {
-                _owned.Remove(partition.TopicPartition);
+                if (_owned.Remove(partition.TopicPartition, out var state))
+                {
+                    state.Active = false;
+                }
             }
 
             SignalReadersLocked();
@@ -595,6 +609,9 @@ internal sealed class KafkaEventSource : IEventSource
         public string Name { get; } = FormatPartition(topicPartition);
 
         public bool Revoking { get; set; }
+
+        /// <summary>Whether this assignment of the partition is current (false once revoked or lost).</summary>
+        public bool Active { get; set; } = true;
 
         /// <summary>The offset of the last record returned to the reader, or −1.</summary>
         public long LastReturned { get; set; } = -1;
