@@ -1,4 +1,3 @@
-using System.Globalization;
 using Confluent.Kafka;
 
 namespace Affiliate.Sdk.Kafka;
@@ -70,15 +69,4 @@ internal static class KafkaClientConfig
             config.Set(key, value);
         }
     }
-
-    public static string Describe(ClientConfig config) =>
-        string.Join(", ", config
-            .Where(kv => !IsSecret(kv.Key))
-            .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value}")));
-
-    private static bool IsSecret(string key) =>
-        key.Contains("password", StringComparison.OrdinalIgnoreCase)
-        || key.Contains("secret", StringComparison.OrdinalIgnoreCase)
-        || key.Contains("key", StringComparison.OrdinalIgnoreCase)
-        || key.Contains("jaas", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace Affiliate.Sdk.Kafka;
@@ -42,7 +41,7 @@ internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
             errors.Add($"{P}:Linger must be between 0 and 5 seconds (was {options.Linger}).");
         }
 
-        if (options.BatchSizeBytes is < 1024 or > 2_147_483_647 - 1)
+        if (options.BatchSizeBytes < 1024)
         {
             errors.Add($"{P}:BatchSizeBytes must be at least 1024 (was {options.BatchSizeBytes}).");
         }
@@ -133,6 +132,4 @@ internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
 
         return true;
     }
-
-    internal static string Milliseconds(TimeSpan value) => ((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 }
