@@ -50,16 +50,35 @@ internal static class BronzeParquet
         }
 
         var writer = await ParquetWriter.CreateAsync(BronzeSchema.Rejects, destination, BronzeSchema.CreateOptions(), false, cancellationToken).ConfigureAwait(false);
-        await using var writerScope = writer.ConfigureAwait(false);
-        writer.CustomMetadata = new Dictionary<string, string> { [BronzeSchema.SchemaKey] = BronzeSchema.RejectsSchemaName };
-        using var rowGroup = writer.CreateRowGroup();
-        await rowGroup.WriteAsync(BronzeSchema.Payload, payload).ConfigureAwait(false);
-        await rowGroup.WriteAsync(BronzeSchema.Reason, reason).ConfigureAwait(false);
-        await rowGroup.WriteAsync(BronzeSchema.Source, source).ConfigureAwait(false);
-        await rowGroup.WriteAsync(BronzeSchema.SourcePartition, partition).ConfigureAwait(false);
-        await rowGroup.WriteAsync(BronzeSchema.SourcePosition, position).ConfigureAwait(false);
-        await rowGroup.WriteAsync<DateTime>(BronzeSchema.LandedAt, landed, null, null, cancellationToken).ConfigureAwait(false);
-        rowGroup.CompleteValidate();
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.CustomMetadata = new Dictionary<string, string> { [BronzeSchema.SchemaKey] = BronzeSchema.RejectsSchemaName };
+            using var rowGroup = writer.CreateRowGroup();
+            await rowGroup.WriteAsync(BronzeSchema.Payload, payload).ConfigureAwait(false);
+            await rowGroup.WriteAsync(BronzeSchema.Reason, reason).ConfigureAwait(false);
+            await rowGroup.WriteAsync(BronzeSchema.Source, source).ConfigureAwait(false);
+            await rowGroup.WriteAsync(BronzeSchema.SourcePartition, partition).ConfigureAwait(false);
+            await rowGroup.WriteAsync(BronzeSchema.SourcePosition, position).ConfigureAwait(false);
+            await rowGroup.WriteAsync<DateTime>(BronzeSchema.LandedAt, landed, null, null, cancellationToken).ConfigureAwait(false);
+            rowGroup.CompleteValidate();
+        }
+
+        TimestampStatisticsPatch.Apply(destination, [new Dictionary<string, (long, long)> { [BronzeSchema.LandedAt.Name] = Bounds(landed) }]);
+    }
+
+    /// <summary>The min and max of timestamps, in microseconds since the Unix epoch.</summary>
+    internal static (long Min, long Max) Bounds(DateTime[] values)
+    {
+        var min = long.MaxValue;
+        var max = long.MinValue;
+        foreach (var v in values)
+        {
+            var micros = (v.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+            min = Math.Min(min, micros);
+            max = Math.Max(max, micros);
+        }
+
+        return (min, max);
     }
 
     /// <summary>Reads the key-value metadata of a Parquet file.</summary>
@@ -263,8 +282,15 @@ internal static class BronzeParquet
     internal sealed class EventFileWriter : IAsyncDisposable
     {
         private readonly ParquetWriter _writer;
+        private readonly Stream _destination;
+        private readonly List<IReadOnlyDictionary<string, (long Min, long Max)>> _timeBounds = [];
+        private bool _disposed;
 
-        private EventFileWriter(ParquetWriter writer) => _writer = writer;
+        private EventFileWriter(ParquetWriter writer, Stream destination)
+        {
+            _writer = writer;
+            _destination = destination;
+        }
 
         public long Rows { get; private set; }
 
@@ -281,114 +307,134 @@ internal static class BronzeParquet
             }
 
             writer.CustomMetadata = custom;
-            return new EventFileWriter(writer);
+            return new EventFileWriter(writer, destination);
         }
 
         public async Task WriteRowGroupAsync(IReadOnlyList<BronzeRecord> rows, int start, int count, CancellationToken cancellationToken)
         {
-            var eventId = new string?[count];
-            var kind = new string?[count];
+            var eventId = new ReadOnlyMemory<char>?[count];
+            var kind = new ReadOnlyMemory<char>?[count];
             var occurred = new DateTime[count];
             var received = new DateTime[count];
-            var clickId = new string?[count];
-            var offerId = new string?[count];
-            var affiliateId = new string?[count];
-            var campaignId = new string?[count];
-            var sub1 = new string?[count];
-            var sub2 = new string?[count];
-            var sub3 = new string?[count];
-            var sub4 = new string?[count];
-            var sub5 = new string?[count];
-            var transactionId = new string?[count];
-            var status = new string?[count];
+            var clickId = new ReadOnlyMemory<char>?[count];
+            var offerId = new ReadOnlyMemory<char>?[count];
+            var affiliateId = new ReadOnlyMemory<char>?[count];
+            var campaignId = new ReadOnlyMemory<char>?[count];
+            var sub1 = new ReadOnlyMemory<char>?[count];
+            var sub2 = new ReadOnlyMemory<char>?[count];
+            var sub3 = new ReadOnlyMemory<char>?[count];
+            var sub4 = new ReadOnlyMemory<char>?[count];
+            var sub5 = new ReadOnlyMemory<char>?[count];
+            var transactionId = new ReadOnlyMemory<char>?[count];
+            var status = new ReadOnlyMemory<char>?[count];
             var saleAmount = new decimal?[count];
-            var saleCurrency = new string?[count];
+            var saleCurrency = new ReadOnlyMemory<char>?[count];
             var revenueAmount = new decimal?[count];
-            var revenueCurrency = new string?[count];
+            var revenueCurrency = new ReadOnlyMemory<char>?[count];
             var payoutAmount = new decimal?[count];
-            var payoutCurrency = new string?[count];
-            var ipHash = new string?[count];
-            var userAgent = new string?[count];
-            var country = new string?[count];
-            var referrer = new string?[count];
+            var payoutCurrency = new ReadOnlyMemory<char>?[count];
+            var ipHash = new ReadOnlyMemory<char>?[count];
+            var userAgent = new ReadOnlyMemory<char>?[count];
+            var country = new ReadOnlyMemory<char>?[count];
+            var referrer = new ReadOnlyMemory<char>?[count];
             var isBot = new bool[count];
             var schemaVersion = new int[count];
-            var source = new string?[count];
-            var sourcePartition = new string?[count];
-            var sourcePosition = new string?[count];
+            var source = new ReadOnlyMemory<char>?[count];
+            var sourcePartition = new ReadOnlyMemory<char>?[count];
+            var sourcePosition = new ReadOnlyMemory<char>?[count];
             var landed = new DateTime[count];
             for (var i = 0; i < count; i++)
             {
                 var (e, ingestion) = rows[start + i];
-                eventId[i] = e.EventId.ToString("D", CultureInfo.InvariantCulture);
-                kind[i] = KindName(e.Kind);
+                eventId[i] = Chars(e.EventId.ToString("D", CultureInfo.InvariantCulture));
+                kind[i] = Chars(KindName(e.Kind));
                 occurred[i] = ToParquetTime(e.OccurredAt);
                 received[i] = ToParquetTime(e.ReceivedAt);
-                clickId[i] = e.ClickId;
-                offerId[i] = e.OfferId;
-                affiliateId[i] = e.AffiliateId;
-                campaignId[i] = e.CampaignId;
-                sub1[i] = e.Sub1;
-                sub2[i] = e.Sub2;
-                sub3[i] = e.Sub3;
-                sub4[i] = e.Sub4;
-                sub5[i] = e.Sub5;
-                transactionId[i] = e.TransactionId;
-                status[i] = StatusName(e.Status);
+                clickId[i] = Chars(e.ClickId);
+                offerId[i] = Chars(e.OfferId);
+                affiliateId[i] = Chars(e.AffiliateId);
+                campaignId[i] = Chars(e.CampaignId);
+                sub1[i] = Chars(e.Sub1);
+                sub2[i] = Chars(e.Sub2);
+                sub3[i] = Chars(e.Sub3);
+                sub4[i] = Chars(e.Sub4);
+                sub5[i] = Chars(e.Sub5);
+                transactionId[i] = Chars(e.TransactionId);
+                status[i] = Chars(StatusName(e.Status));
                 saleAmount[i] = e.SaleAmount?.Amount;
-                saleCurrency[i] = e.SaleAmount?.Currency;
+                saleCurrency[i] = Chars(e.SaleAmount?.Currency);
                 revenueAmount[i] = e.Revenue?.Amount;
-                revenueCurrency[i] = e.Revenue?.Currency;
+                revenueCurrency[i] = Chars(e.Revenue?.Currency);
                 payoutAmount[i] = e.Payout?.Amount;
-                payoutCurrency[i] = e.Payout?.Currency;
-                ipHash[i] = e.IpHash;
-                userAgent[i] = e.UserAgent;
-                country[i] = e.Country;
-                referrer[i] = e.Referrer;
+                payoutCurrency[i] = Chars(e.Payout?.Currency);
+                ipHash[i] = Chars(e.IpHash);
+                userAgent[i] = Chars(e.UserAgent);
+                country[i] = Chars(e.Country);
+                referrer[i] = Chars(e.Referrer);
                 isBot[i] = e.IsBot;
                 schemaVersion[i] = e.SchemaVersion;
-                source[i] = ingestion.Source;
-                sourcePartition[i] = ingestion.Partition;
-                sourcePosition[i] = ingestion.Position;
+                source[i] = Chars(ingestion.Source);
+                sourcePartition[i] = Chars(ingestion.Partition);
+                sourcePosition[i] = Chars(ingestion.Position);
                 landed[i] = ToParquetTime(ingestion.LandedAt);
             }
 
             using var rg = _writer.CreateRowGroup();
-            await rg.WriteAsync(BronzeSchema.EventId, eventId).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Kind, kind).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.EventId, eventId, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Kind, kind, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<DateTime>(BronzeSchema.OccurredAt, occurred, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<DateTime>(BronzeSchema.ReceivedAt, received, null, null, cancellationToken).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.ClickId, clickId).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.OfferId, offerId).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.AffiliateId, affiliateId).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.CampaignId, campaignId).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Sub1, sub1).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Sub2, sub2).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Sub3, sub3).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Sub4, sub4).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Sub5, sub5).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.TransactionId, transactionId).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Status, status).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.ClickId, clickId, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.OfferId, offerId, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.AffiliateId, affiliateId, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.CampaignId, campaignId, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Sub1, sub1, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Sub2, sub2, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Sub3, sub3, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Sub4, sub4, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Sub5, sub5, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.TransactionId, transactionId, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Status, status, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<decimal>(BronzeSchema.SaleAmount, saleAmount, null, null, cancellationToken).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.SaleCurrency, saleCurrency).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.SaleCurrency, saleCurrency, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<decimal>(BronzeSchema.RevenueAmount, revenueAmount, null, null, cancellationToken).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.RevenueCurrency, revenueCurrency).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.RevenueCurrency, revenueCurrency, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<decimal>(BronzeSchema.PayoutAmount, payoutAmount, null, null, cancellationToken).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.PayoutCurrency, payoutCurrency).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.IpHash, ipHash).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.UserAgent, userAgent).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Country, country).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Referrer, referrer).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.PayoutCurrency, payoutCurrency, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.IpHash, ipHash, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.UserAgent, userAgent, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Country, country, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Referrer, referrer, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<bool>(BronzeSchema.IsBot, isBot, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<int>(BronzeSchema.SchemaVersion, schemaVersion, null, null, cancellationToken).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.Source, source).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.SourcePartition, sourcePartition).ConfigureAwait(false);
-            await rg.WriteAsync(BronzeSchema.SourcePosition, sourcePosition).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.Source, source, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.SourcePartition, sourcePartition, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.SourcePosition, sourcePosition, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<DateTime>(BronzeSchema.LandedAt, landed, null, null, cancellationToken).ConfigureAwait(false);
             rg.CompleteValidate();
+            _timeBounds.Add(new Dictionary<string, (long, long)>(StringComparer.Ordinal)
+            {
+                [BronzeSchema.OccurredAt.Name] = Bounds(occurred),
+                [BronzeSchema.ReceivedAt.Name] = Bounds(received),
+                [BronzeSchema.LandedAt.Name] = Bounds(landed),
+            });
             Rows += count;
         }
 
-        public ValueTask DisposeAsync() => _writer.DisposeAsync();
+        /// <summary>Strings go to Parquet as character memory: no per-column conversion copy.</summary>
+        private static ReadOnlyMemory<char>? Chars(string? value) => value?.AsMemory();
+
+        /// <summary>Writes the footer, then corrects the timestamp statistics in it (see <see cref="TimestampStatisticsPatch"/>).</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            await _writer.DisposeAsync().ConfigureAwait(false);
+            TimestampStatisticsPatch.Apply(_destination, _timeBounds);
+        }
     }
 }
