@@ -7,9 +7,21 @@ using Affiliate.Sdk.SampleHost;
 var builder = WebApplication.CreateBuilder(SampleConfiguration.WithoutOffersArgument(args));
 SampleConfiguration.AddOfferCatalog(builder.Configuration, builder.Environment, args);
 
-builder.Services
-    .AddAffiliateSdk()
-    .AddParquetLake()
+var sdk = builder.Services.AddAffiliateSdk();
+
+// The stream is chosen by configuration alone: the durable local log by default, or Kafka with
+// AffiliateSdk:Stream:Kind=Kafka and AffiliateSdk:Kafka:BootstrapServers (the local log then serves as the outage spool).
+var stream = builder.Configuration["AffiliateSdk:Stream:Kind"] ?? "LocalLog";
+if (string.Equals(stream, "Kafka", StringComparison.OrdinalIgnoreCase))
+{
+    sdk.AddKafka();
+}
+else if (!string.Equals(stream, "LocalLog", StringComparison.OrdinalIgnoreCase))
+{
+    throw new InvalidOperationException($"AffiliateSdk:Stream:Kind '{stream}' is not LocalLog or Kafka.");
+}
+
+sdk.AddParquetLake()
     .AddDuckDbMedallion();
 
 var app = builder.Build();
