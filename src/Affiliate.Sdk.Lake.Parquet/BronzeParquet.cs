@@ -343,10 +343,14 @@ internal static class BronzeParquet
             var sourcePartition = new ReadOnlyMemory<char>?[count];
             var sourcePosition = new ReadOnlyMemory<char>?[count];
             var landed = new DateTime[count];
+            var idChars = new char[count * 36];
             for (var i = 0; i < count; i++)
             {
                 var (e, ingestion) = rows[start + i];
-                eventId[i] = Chars(e.EventId.ToString("D", CultureInfo.InvariantCulture));
+                // One buffer for the row group's ids instead of a string per row.
+                var id = idChars.AsMemory(i * 36, 36);
+                e.EventId.TryFormat(id.Span, out _, "D");
+                eventId[i] = id;
                 kind[i] = Chars(KindName(e.Kind));
                 occurred[i] = ToParquetTime(e.OccurredAt);
                 received[i] = ToParquetTime(e.ReceivedAt);

@@ -146,6 +146,20 @@ public sealed class StreamToLakeWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Records_are_flushed_once_the_flush_interval_passed_even_without_idle_flushing()
+    {
+        var log = LogWith(3, partitions: 1);
+        var lake = new MemoryLakeWriter();
+        var worker = Worker(new ListEventSource(log), lake, o => { o.FlushWhenIdle = false; o.FlushInterval = TimeSpan.FromMilliseconds(50); });
+
+        await worker.StartAsync(default);
+        await StreamEvents.Eventually(() => AllCommitted(log), "the interval flush committed everything");
+        await worker.StopAsync(default);
+
+        Assert.Equal(3, lake.Snapshot().Rows.Count);
+    }
+
+    [Fact]
     public async Task A_worker_killed_at_any_point_loses_nothing_after_a_restart()
     {
         var log = LogWith(300, partitions: 4);
