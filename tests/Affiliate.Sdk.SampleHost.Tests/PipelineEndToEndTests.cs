@@ -104,6 +104,8 @@ public sealed class PipelineEndToEndTests
 
         using var health = JsonDocument.Parse(await http.GetStringAsync(new Uri("/health", UriKind.Relative)));
         Assert.True(health.RootElement.GetProperty("live").GetBoolean());
+        var components = health.RootElement.GetProperty("checks").GetProperty("affiliate_sdk").GetProperty("components");
+        Assert.Equal("healthy", components.GetProperty("stream_to_lake").GetProperty("status").GetString());
 
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/t/click?offer=2002&aff=1", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri("/api/reports?from=2026-01-02&to=2026-01-01", UriKind.Relative))).StatusCode);

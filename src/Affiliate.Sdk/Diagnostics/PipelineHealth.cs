@@ -4,18 +4,24 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Affiliate.Sdk.Diagnostics;
 
 /// <summary>
-/// The latest state each pipeline component (local log, stream-to-lake worker, medallion worker, adapters) reported.
-/// Components report on every success and failure; the health check turns the states into one answer.
+/// The latest state each pipeline component (stream-to-lake worker, medallion worker, adapters) reported. Components
+/// report on success and failure; the SDK's health check (<c>affiliate_sdk</c>) turns the states into one answer.
+/// Adapter packages resolve it from the container to report their own components.
 /// </summary>
-internal sealed class PipelineHealth(TimeProvider time)
+/// <param name="time">The clock that stamps reports.</param>
+public sealed class PipelineHealth(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, ComponentHealth> _components = new(StringComparer.Ordinal);
 
-    /// <summary>Records a component's state.</summary>
+    /// <summary>Records a component's state, replacing its previous one.</summary>
+    /// <param name="component">A short stable name such as <c>stream_to_lake</c>.</param>
+    /// <param name="status">Healthy, degraded (working with a problem) or unhealthy (not working).</param>
+    /// <param name="description">What it last did or what is wrong, for operators.</param>
     public void Report(string component, HealthStatus status, string description) =>
         _components[component] = new ComponentHealth(status, description, time.GetUtcNow());
 
     /// <summary>Every component's latest state, by name.</summary>
+    /// <returns>A copy, ordered by name.</returns>
     public IReadOnlyDictionary<string, ComponentHealth> Snapshot() => new SortedDictionary<string, ComponentHealth>(_components, StringComparer.Ordinal);
 }
 
@@ -23,7 +29,7 @@ internal sealed class PipelineHealth(TimeProvider time)
 /// <param name="Status">Healthy, degraded (working with a problem) or unhealthy (not working).</param>
 /// <param name="Description">What it last did or what is wrong.</param>
 /// <param name="UpdatedAt">When it reported (UTC).</param>
-internal sealed record ComponentHealth(HealthStatus Status, string Description, DateTimeOffset UpdatedAt);
+public sealed record ComponentHealth(HealthStatus Status, string Description, DateTimeOffset UpdatedAt);
 
 /// <summary>The SDK's health check (<c>affiliate_sdk</c>): the worst component state, with every component in the data.</summary>
 internal sealed class AffiliateSdkHealthCheck(PipelineHealth health) : IHealthCheck

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Affiliate.Sdk.Diagnostics;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ public sealed partial class StreamToLakeWorker : BackgroundService
     private readonly Counter<long> _faults;
     private readonly Histogram<double> _flushDuration;
     private readonly KeyValuePair<string, object?> _sourceTag;
+    private readonly PipelineHealth? _health;
     private CancellationToken _stopToken;
 
     /// <summary>Creates the worker (normally done by dependency injection).</summary>
@@ -37,13 +39,15 @@ public sealed partial class StreamToLakeWorker : BackgroundService
     /// <param name="meterFactory">Creates the <c>Affiliate.Sdk</c> meter's instruments.</param>
     /// <param name="logger">Logs faults and flushes.</param>
     /// <param name="timeProvider">The clock; the system clock when <see langword="null"/>.</param>
+    /// <param name="health">Where the worker reports its state for the health endpoint, if any.</param>
     public StreamToLakeWorker(
         IEventSource source,
         ILakeWriter writer,
         IOptions<StreamToLakeOptions> options,
         IMeterFactory meterFactory,
         ILogger<StreamToLakeWorker> logger,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        PipelineHealth? health = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(writer);
@@ -55,6 +59,7 @@ public sealed partial class StreamToLakeWorker : BackgroundService
         _options = options.Value;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
+        _health = health;
         _sourceTag = new KeyValuePair<string, object?>("source", source.Name);
         var meter = meterFactory.Create(AffiliateSdkTelemetry.Name);
         _landed = meter.CreateCounter<long>("affiliate.sdk.lake.events.landed", "{event}", "Events committed to bronze by the stream-to-lake worker.");
@@ -62,6 +67,8 @@ public sealed partial class StreamToLakeWorker : BackgroundService
         _faults = meter.CreateCounter<long>("affiliate.sdk.lake.worker.faults", "{fault}", "Faults of the stream-to-lake worker (retried), by operation.");
         _flushDuration = meter.CreateHistogram<double>("affiliate.sdk.lake.flush.duration", "s", "Duration of lake flushes followed by the checkpoint commit.");
     }
+
+    private const string HealthComponent = "stream_to_lake";
 
     /// <summary>Stops the worker: it flushes and commits what it read, bounded by <paramref name="cancellationToken"/>.</summary>
     /// <param name="cancellationToken">The host's shutdown timeout; when it fires, unflushed records are replayed on restart.</param>
@@ -78,6 +85,7 @@ public sealed partial class StreamToLakeWorker : BackgroundService
         // Leave the host's start-up path before the first (possibly blocking) read.
         await Task.Yield();
         LogStarted(_logger, _source.Name);
+        _health?.Report(HealthComponent, HealthStatus.Healthy, $"reading {_source.Name}");
         var pending = new Pending();
         try
         {
@@ -163,6 +171,7 @@ public sealed partial class StreamToLakeWorker : BackgroundService
         _rejected.Add(pending.Rejects, _sourceTag);
         activity?.SetTag("affiliate.lake.files", commit.Files.Count);
         LogFlushed(_logger, commit.Files.Count, pending.Records, pending.Rejects, elapsed.TotalMilliseconds);
+        _health?.Report(HealthComponent, HealthStatus.Healthy, $"landed {pending.Records} events and {pending.Rejects} rejects from {_source.Name} and checkpointed");
         pending.Clear();
     }
 
@@ -178,6 +187,7 @@ public sealed partial class StreamToLakeWorker : BackgroundService
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 _faults.Add(1, _sourceTag, new KeyValuePair<string, object?>("operation", name));
+                _health?.Report(HealthComponent, HealthStatus.Degraded, $"{name} on {_source.Name} failed (attempt {attempt}), retrying: {ex.Message}");
                 LogFault(_logger, ex, name, _source.Name, attempt, delay.TotalMilliseconds);
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
