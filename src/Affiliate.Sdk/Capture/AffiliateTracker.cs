@@ -65,7 +65,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = _time.GetUtcNow();
-        var eventId = Guid.CreateVersion7(now);
+        var eventId = UuidV7.Create(now);
         var clickId = _codec.Issue(eventId);
         var trackingEvent = TrafficEvent(EventKind.Click, eventId, clickId, request, now);
         var refused = Check(trackingEvent, now, out var offer);
@@ -85,7 +85,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = _time.GetUtcNow();
-        var trackingEvent = TrafficEvent(EventKind.Impression, Guid.CreateVersion7(now), null, request, now);
+        var trackingEvent = TrafficEvent(EventKind.Impression, UuidV7.Create(now), null, request, now);
         var refused = Check(trackingEvent, now, out _);
         if (refused is not null)
         {
@@ -103,7 +103,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         var client = request.Client ?? new ClientInfo();
         var trackingEvent = new TrackingEvent
         {
-            EventId = Guid.CreateVersion7(now),
+            EventId = UuidV7.Create(now),
             Kind = EventKind.Conversion,
             OccurredAt = request.OccurredAt ?? now,
             ReceivedAt = now,
