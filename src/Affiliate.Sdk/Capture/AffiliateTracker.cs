@@ -61,6 +61,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             "affiliate.sdk.capture.unverified_click_ids", "{event}", "Conversions recorded with a click id this network did not sign (kept; silver leaves them unattributed).");
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ClickResult> TrackClickAsync(TrafficRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -81,6 +82,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         return new ClickResult(new TrackResult(TrackStatus.Accepted, trackingEvent, NoErrors), clickId, url);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TrackResult> TrackImpressionAsync(TrafficRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -96,6 +98,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         return new TrackResult(TrackStatus.Accepted, trackingEvent, NoErrors);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TrackResult> TrackConversionAsync(ConversionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -266,6 +269,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         return _templates.GetValue(offer, _ => template);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PublishAsync(TrackingEvent trackingEvent, CancellationToken cancellationToken)
     {
         try
