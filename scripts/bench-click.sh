@@ -11,7 +11,8 @@
 # --latency then reports the distribution at that offered rate; the achieved rate is printed beside it. Like any
 # closed-loop tool it under-reports stalls longer than PACE_MS (coordinated omission), so read p99 as a lower bound.
 #
-# Settings (environment): DURATION (10s), CONNECTIONS (64), THREADS (2), PACE_MS (10).
+# Settings (environment): DURATION (10s), CONNECTIONS (64), THREADS (2), PACE_MS (10); any AffiliateSdk__… variable
+# reaches the host (e.g. AffiliateSdk__LocalLog__Fsync=false to see the cost of fsync).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,7 +77,7 @@ paced_p99=$(p99_ms <<<"$paced_out")
 errors=$(grep -h -E 'Non-2xx|Socket errors' <<<"$bare_out$click_out$paced_out" || true)
 
 echo
-echo "wrk -t$threads -c$connections -d$duration, loopback, durable local log with fsync"
+echo "wrk -t$threads -c$connections -d$duration, loopback, durable local log (Fsync=${AffiliateSdk__LocalLog__Fsync:-true}); $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  bare 302          %10.0f req/s   p99 %s ms\n' "$bare_rps" "$(p99_ms <<<"$bare_out")"
 printf '  click endpoint    %10.0f req/s   p99 %s ms\n' "$click_rps" "$(p99_ms <<<"$click_out")"
 printf '  ratio click/bare  %10s         (target >= 0.6)\n' "$ratio"
