@@ -142,6 +142,8 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
     public async ValueTask<IReadOnlyList<TrackResult>> TrackEventsAsync(IReadOnlyList<TrackingEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
+        using var activity = AffiliateSdkTelemetry.ActivitySource.StartActivity("affiliate.capture.batch");
+        activity?.SetTag("affiliate.batch.size", events.Count);
         var now = _time.GetUtcNow();
         var results = new TrackResult[events.Count];
         var valid = new List<TrackingEvent>(events.Count);
@@ -173,6 +175,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             _metrics.Rejected("invalid", rejected);
         }
 
+        activity?.SetTag("affiliate.batch.rejected", rejected);
         if (valid.Count > 0)
         {
             try
