@@ -117,7 +117,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             IpHash = _anonymizer.Anonymize(client.IpAddress),
             UserAgent = Truncate(client.UserAgent, _maxUserAgent),
             Referrer = Truncate(client.Referrer, _maxReferrer),
-            Country = client.Country,
+            Country = NormalizeCountry(client.Country),
         };
 
         var errors = TrackingEventValidator.Validate(trackingEvent, now);
@@ -225,7 +225,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             IpHash = _anonymizer.Anonymize(client.IpAddress),
             UserAgent = Truncate(client.UserAgent, _maxUserAgent),
             Referrer = Truncate(client.Referrer, _maxReferrer),
-            Country = client.Country,
+            Country = NormalizeCountry(client.Country),
             IsBot = isBot,
         };
     }
@@ -300,6 +300,12 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         var length = max > 0 && char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
         return value[..length];
     }
+
+    /// <summary>A geo lookup's country, upper-cased; anything but two ASCII letters is dropped rather than failing the event.</summary>
+    internal static string? NormalizeCountry(string? country) =>
+        country is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b)
+            ? (char.IsAsciiLetterUpper(a) && char.IsAsciiLetterUpper(b) ? country : country.ToUpperInvariant())
+            : null;
 
     private static string StatusTag(ClickIdStatus status) => status switch
     {

@@ -236,4 +236,21 @@ public sealed class AffiliateTrackerTests
         Assert.Equal(["invalid", "offer_not_found", "offer_paused"], reasons);
         Assert.Equal(1, bots.GetMeasurementSnapshot().Sum(m => m.Value));
     }
+
+    [Theory]
+    [InlineData("de", "DE")]
+    [InlineData("FR", "FR")]
+    [InlineData("T1", null)]
+    [InlineData("", null)]
+    [InlineData("USA", null)]
+    public async Task Country_is_upper_cased_or_dropped_never_refused(string country, string? expected)
+    {
+        var publisher = new RecordingPublisher();
+        using var sp = CaptureTestHost.Build(publisher);
+
+        var result = await CaptureTestHost.Tracker(sp).TrackClickAsync(Click() with { Client = Browser with { Country = country } }, default);
+
+        Assert.True(result.Result.IsAccepted);
+        Assert.Equal(expected, Assert.Single(publisher.Events).Country);
+    }
 }
