@@ -18,14 +18,19 @@ public class LocalLogBenchmarks
     private const int SingleAppendsPerAppender = 32;
     private const int BatchSize = 16;
     private const int BatchesPerAppender = 8;
+    private const int LargeBatchSize = 64;
+    private const int LargeBatchesPerAppender = 4;
     private const int BaselineRecords = 64;
 
     private string _directory = string.Empty;
     private DurableLog _log = null!;
+    private DurableLog _unsyncedLog = null!;
     private LocalLogEventPublisher _publisher = null!;
     private byte[] _payload = [];
     private byte[] _batch = [];
     private int[] _lengths = [];
+    private byte[] _largeBatch = [];
+    private int[] _largeLengths = [];
     private TrackingEvent[] _events = [];
 
     private void Setup()
@@ -33,6 +38,9 @@ public class LocalLogBenchmarks
         _directory = Path.Combine(Path.GetTempPath(), "affiliate-sdk-bench-log", Guid.NewGuid().ToString("N"));
         _log = DurableLog.Open(
             new DurableLogSettings(_directory, "bench", 64L * 1024 * 1024, Fsync: true, MaxBatchBytes: 4 * 1024 * 1024, MaxRecordBytes: 1024 * 1024, Consumers: ["bench"]),
+            NullLogger.Instance);
+        _unsyncedLog = DurableLog.Open(
+            new DurableLogSettings(Path.Combine(_directory, "unsynced"), "bench-unsynced", 64L * 1024 * 1024, Fsync: false, MaxBatchBytes: 4 * 1024 * 1024, MaxRecordBytes: 1024 * 1024, Consumers: ["bench"]),
             NullLogger.Instance);
         _publisher = new LocalLogEventPublisher(_log);
         var sample = new TrackingEvent
@@ -55,6 +63,8 @@ public class LocalLogBenchmarks
         _batch = [.. Enumerable.Repeat(_payload, BatchSize).SelectMany(p => p)];
         _lengths = [.. Enumerable.Repeat(_payload.Length, BatchSize)];
         _events = [.. Enumerable.Repeat(sample, BatchSize)];
+        _largeBatch = [.. Enumerable.Repeat(_payload, LargeBatchSize).SelectMany(p => p)];
+        _largeLengths = [.. Enumerable.Repeat(_payload.Length, LargeBatchSize)];
     }
 
     /// <summary>
@@ -67,7 +77,15 @@ public class LocalLogBenchmarks
     public void StartRetention()
     {
         Setup();
-        _retention = new Timer(_ => _ = _log.CommitAsync("bench", _log.DurableNextOffset, CancellationToken.None).AsTask(), null, 1000, 1000);
+        _retention = new Timer(
+            _ =>
+            {
+                _ = _log.CommitAsync("bench", _log.DurableNextOffset, CancellationToken.None).AsTask();
+                _ = _unsyncedLog.CommitAsync("bench", _unsyncedLog.DurableNextOffset, CancellationToken.None).AsTask();
+            },
+            null,
+            1000,
+            1000);
     }
 
     [GlobalCleanup]
@@ -75,6 +93,7 @@ public class LocalLogBenchmarks
     {
         _retention?.Dispose();
         _log.Dispose();
+        _unsyncedLog.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -102,6 +121,25 @@ public class LocalLogBenchmarks
         for (var i = 0; i < BatchesPerAppender; i++)
         {
             await _log.AppendBatchAsync(_batch, _lengths, CancellationToken.None);
+        }
+    });
+
+    [Benchmark(OperationsPerInvoke = Appenders * LargeBatchesPerAppender * LargeBatchSize)]
+    public Task Appenders_64_batches_of_64() => RunAppenders(async () =>
+    {
+        for (var i = 0; i < LargeBatchesPerAppender; i++)
+        {
+            await _log.AppendBatchAsync(_largeBatch, _largeLengths, CancellationToken.None);
+        }
+    });
+
+    /// <summary>The same without fsync: what the group commit itself costs in CPU (not a durable figure).</summary>
+    [Benchmark(OperationsPerInvoke = Appenders * BatchesPerAppender * BatchSize)]
+    public Task Appenders_64_batches_of_16_without_fsync() => RunAppenders(async () =>
+    {
+        for (var i = 0; i < BatchesPerAppender; i++)
+        {
+            await _unsyncedLog.AppendBatchAsync(_batch, _lengths, CancellationToken.None);
         }
     });
 
