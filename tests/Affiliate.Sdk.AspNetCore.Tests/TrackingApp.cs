@@ -98,13 +98,18 @@ public sealed class TrackingApp : IAsyncDisposable
         ["AffiliateSdk:Capture:CountryHeader"] = "X-Country",
     };
 
-    public static async Task<TrackingApp> StartAsync(IEventPublisher publisher, Dictionary<string, string?>? settings = null)
+    /// <summary>Starts the app; a null publisher keeps the SDK's default (the durable local log).</summary>
+    public static async Task<TrackingApp> StartAsync(IEventPublisher? publisher, Dictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(settings ?? Settings());
         builder.Logging.ClearProviders();
         builder.Services.AddAffiliateSdk();
-        builder.Services.AddSingleton(publisher);
+        if (publisher is not null)
+        {
+            builder.Services.AddSingleton(publisher);
+        }
+
         var app = builder.Build();
         app.Urls.Add("http://127.0.0.1:0");
         app.MapAffiliateTracking("/t");

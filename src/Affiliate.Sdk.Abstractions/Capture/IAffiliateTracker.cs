@@ -114,23 +114,27 @@ public interface IAffiliateTracker
     /// <param name="request">The click.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The outcome.</returns>
+    /// <exception cref="PublishException">The publisher could not store the event durably; nothing was recorded (HTTP answers 503).</exception>
     ValueTask<ClickResult> TrackClickAsync(TrafficRequest request, CancellationToken cancellationToken);
 
     /// <summary>Records an impression.</summary>
     /// <param name="request">The impression.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The outcome.</returns>
+    /// <exception cref="PublishException">The publisher could not store the event durably; nothing was recorded (HTTP answers 503).</exception>
     ValueTask<TrackResult> TrackImpressionAsync(TrafficRequest request, CancellationToken cancellationToken);
 
     /// <summary>Records a conversion (already authenticated by the caller). Unknown click ids are recorded too: silver keeps them as unattributed.</summary>
     /// <param name="request">The conversion.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The outcome.</returns>
+    /// <exception cref="PublishException">The publisher could not store the event durably; nothing was recorded (HTTP answers 503).</exception>
     ValueTask<TrackResult> TrackConversionAsync(ConversionRequest request, CancellationToken cancellationToken);
 
     /// <summary>Records complete events from a trusted server-side sender, after validation.</summary>
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>One outcome per event, in order; only valid events are published.</returns>
+    /// <exception cref="PublishException">The publisher could not store the event durably; nothing was recorded (HTTP answers 503).</exception>
     ValueTask<IReadOnlyList<TrackResult>> TrackEventsAsync(IReadOnlyList<TrackingEvent> events, CancellationToken cancellationToken);
 }

@@ -109,7 +109,7 @@ internal sealed partial class TrackingEndpoints
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = TrackingPixel.ContentType;
         response.ContentLength = TrackingPixel.Gif.Length;
-        await response.Body.WriteAsync(TrackingPixel.Gif.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        await response.Body.WriteAsync(TrackingPixel.Gif, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary><c>GET|POST {prefix}/postback</c>: authenticates the advertiser and records the conversion.</summary>

@@ -61,11 +61,12 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             "affiliate.sdk.capture.unverified_click_ids", "{event}", "Conversions recorded with a click id this network did not sign (kept; silver leaves them unattributed).");
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ClickResult> TrackClickAsync(TrafficRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = _time.GetUtcNow();
-        var eventId = Guid.CreateVersion7(now);
+        var eventId = UuidV7.Create(now);
         var clickId = _codec.Issue(eventId);
         var trackingEvent = TrafficEvent(EventKind.Click, eventId, clickId, request, now);
         var refused = Check(trackingEvent, now, out var offer);
@@ -81,11 +82,12 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         return new ClickResult(new TrackResult(TrackStatus.Accepted, trackingEvent, NoErrors), clickId, url);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TrackResult> TrackImpressionAsync(TrafficRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var now = _time.GetUtcNow();
-        var trackingEvent = TrafficEvent(EventKind.Impression, Guid.CreateVersion7(now), null, request, now);
+        var trackingEvent = TrafficEvent(EventKind.Impression, UuidV7.Create(now), null, request, now);
         var refused = Check(trackingEvent, now, out _);
         if (refused is not null)
         {
@@ -96,6 +98,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         return new TrackResult(TrackStatus.Accepted, trackingEvent, NoErrors);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TrackResult> TrackConversionAsync(ConversionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -103,7 +106,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         var client = request.Client ?? new ClientInfo();
         var trackingEvent = new TrackingEvent
         {
-            EventId = Guid.CreateVersion7(now),
+            EventId = UuidV7.Create(now),
             Kind = EventKind.Conversion,
             OccurredAt = request.OccurredAt ?? now,
             ReceivedAt = now,
@@ -114,7 +117,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             IpHash = _anonymizer.Anonymize(client.IpAddress),
             UserAgent = Truncate(client.UserAgent, _maxUserAgent),
             Referrer = Truncate(client.Referrer, _maxReferrer),
-            Country = client.Country,
+            Country = NormalizeCountry(client.Country),
         };
 
         var errors = TrackingEventValidator.Validate(trackingEvent, now);
@@ -139,6 +142,8 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
     public async ValueTask<IReadOnlyList<TrackResult>> TrackEventsAsync(IReadOnlyList<TrackingEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
+        using var activity = AffiliateSdkTelemetry.ActivitySource.StartActivity("affiliate.capture.batch");
+        activity?.SetTag("affiliate.batch.size", events.Count);
         var now = _time.GetUtcNow();
         var results = new TrackResult[events.Count];
         var valid = new List<TrackingEvent>(events.Count);
@@ -170,6 +175,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             _metrics.Rejected("invalid", rejected);
         }
 
+        activity?.SetTag("affiliate.batch.rejected", rejected);
         if (valid.Count > 0)
         {
             try
@@ -219,7 +225,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             IpHash = _anonymizer.Anonymize(client.IpAddress),
             UserAgent = Truncate(client.UserAgent, _maxUserAgent),
             Referrer = Truncate(client.Referrer, _maxReferrer),
-            Country = client.Country,
+            Country = NormalizeCountry(client.Country),
             IsBot = isBot,
         };
     }
@@ -266,6 +272,7 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         return _templates.GetValue(offer, _ => template);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PublishAsync(TrackingEvent trackingEvent, CancellationToken cancellationToken)
     {
         try
@@ -293,6 +300,12 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
         var length = max > 0 && char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
         return value[..length];
     }
+
+    /// <summary>A geo lookup's country, upper-cased; anything but two ASCII letters is dropped rather than failing the event.</summary>
+    internal static string? NormalizeCountry(string? country) =>
+        country is [var a, var b] && char.IsAsciiLetter(a) && char.IsAsciiLetter(b)
+            ? (char.IsAsciiLetterUpper(a) && char.IsAsciiLetterUpper(b) ? country : country.ToUpperInvariant())
+            : null;
 
     private static string StatusTag(ClickIdStatus status) => status switch
     {

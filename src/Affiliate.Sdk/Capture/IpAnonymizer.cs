@@ -16,6 +16,13 @@ internal sealed class IpAnonymizer
     private readonly IpAnonymizationMode _mode;
     private readonly byte[] _key;
 
+    // A keyed HMAC kept per thread and reset after each use: far cheaper than setting the key up for every request.
+    [ThreadStatic]
+    private static byte[]? t_hashKey;
+
+    [ThreadStatic]
+    private static IncrementalHash? t_hash;
+
     public IpAnonymizer(CaptureOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -50,7 +57,16 @@ internal sealed class IpAnonymizer
         if (_mode == IpAnonymizationMode.Hash)
         {
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            HMACSHA256.HashData(_key, bytes, mac);
+            var hash = t_hash;
+            if (hash is null || !ReferenceEquals(t_hashKey, _key))
+            {
+                hash?.Dispose();
+                t_hash = hash = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+                t_hashKey = _key;
+            }
+
+            hash.AppendData(bytes);
+            hash.GetHashAndReset(mac);
             return Convert.ToHexStringLower(mac[..HashBytes]);
         }
 

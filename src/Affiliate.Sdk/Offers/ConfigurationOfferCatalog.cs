@@ -38,9 +38,9 @@ internal sealed partial class ConfigurationOfferCatalog : IOfferCatalog, IDispos
         }
     }
 
-    public IReadOnlyCollection<Offer> Offers => _snapshot.Offers.Values;
+    public IReadOnlyCollection<Offer> Offers => _snapshot.OfferList;
 
-    public IReadOnlyCollection<Advertiser> Advertisers => _snapshot.Advertisers.Values;
+    public IReadOnlyCollection<Advertiser> Advertisers => _snapshot.AdvertiserList;
 
     public bool TryGetOffer(string offerId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Offer? offer)
     {
@@ -122,7 +122,13 @@ internal sealed partial class ConfigurationOfferCatalog : IOfferCatalog, IDispos
 
             Offers = offers.ToFrozenDictionary(StringComparer.Ordinal);
             Advertisers = advertisers.ToFrozenDictionary(StringComparer.Ordinal);
+            OfferList = [.. Offers.Values];
+            AdvertiserList = [.. Advertisers.Values];
         }
+
+        public Offer[] OfferList { get; }
+
+        public Advertiser[] AdvertiserList { get; }
 
         public FrozenDictionary<string, Offer> Offers { get; }
 

@@ -3,7 +3,9 @@ using Affiliate.Sdk.Capture;
 using Affiliate.Sdk.ClickIds;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Json;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Affiliate.Sdk.Tests.Capture;
 
@@ -211,5 +213,44 @@ public sealed class AffiliateTrackerTests
         var recorded = Assert.Single(publisher.Events);
         Assert.Equal(good.EventId, recorded.EventId);
         Assert.True(recorded.ReceivedAt > good.ReceivedAt, "received_at is when the SDK received the event");
+    }
+
+    [Fact]
+    public async Task Accepted_and_rejected_events_are_counted_by_kind_and_reason()
+    {
+        using var sp = CaptureTestHost.Build(new RecordingPublisher());
+        var meters = sp.GetRequiredService<IMeterFactory>();
+        using var accepted = new MetricCollector<long>(meters, "Affiliate.Sdk", "affiliate.sdk.events.accepted");
+        using var rejected = new MetricCollector<long>(meters, "Affiliate.Sdk", "affiliate.sdk.events.rejected");
+        using var bots = new MetricCollector<long>(meters, "Affiliate.Sdk", "affiliate.sdk.capture.bots");
+        var tracker = CaptureTestHost.Tracker(sp);
+
+        await tracker.TrackClickAsync(Click(), default);
+        await tracker.TrackClickAsync(Click() with { Client = Browser with { UserAgent = "curl/8" } }, default);
+        await tracker.TrackClickAsync(Click("nope"), default);
+        await tracker.TrackClickAsync(Click("paused"), default);
+        await tracker.TrackClickAsync(Click(aff: ""), default);
+
+        Assert.Equal(2, accepted.GetMeasurementSnapshot().Where(m => Equals(m.Tags["kind"], "click")).Sum(m => m.Value));
+        var reasons = rejected.GetMeasurementSnapshot().Select(m => (string)m.Tags["reason"]!).Order(StringComparer.Ordinal);
+        Assert.Equal(["invalid", "offer_not_found", "offer_paused"], reasons);
+        Assert.Equal(1, bots.GetMeasurementSnapshot().Sum(m => m.Value));
+    }
+
+    [Theory]
+    [InlineData("de", "DE")]
+    [InlineData("FR", "FR")]
+    [InlineData("T1", null)]
+    [InlineData("", null)]
+    [InlineData("USA", null)]
+    public async Task Country_is_upper_cased_or_dropped_never_refused(string country, string? expected)
+    {
+        var publisher = new RecordingPublisher();
+        using var sp = CaptureTestHost.Build(publisher);
+
+        var result = await CaptureTestHost.Tracker(sp).TrackClickAsync(Click() with { Client = Browser with { Country = country } }, default);
+
+        Assert.True(result.Result.IsAccepted);
+        Assert.Equal(expected, Assert.Single(publisher.Events).Country);
     }
 }
