@@ -309,15 +309,21 @@ internal sealed class KinesisEventPublisher : IEventPublisher, IAsyncDisposable
                 open.Add(shard, builder);
             }
 
-            if (!builder.TryAdd(p))
+            if (builder.TryAdd(p))
+            {
+                continue;
+            }
+
+            if (builder.Count > 0)
             {
                 Queue(queues, shard).AddLast(builder.Build(map, shard));
                 builder.Reset();
-                if (!builder.TryAdd(p))
-                {
-                    // Too big to aggregate at all (but within MaxRecordBytes): goes on its own.
-                    Queue(queues, shard).AddLast(Outgoing.Single(p, shard));
-                }
+            }
+
+            if (!builder.TryAdd(p))
+            {
+                // Too big to aggregate at all (but within MaxRecordBytes): goes on its own.
+                Queue(queues, shard).AddLast(Outgoing.Single(p, shard));
             }
         }
 

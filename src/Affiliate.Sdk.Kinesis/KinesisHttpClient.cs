@@ -224,7 +224,8 @@ internal sealed class KinesisHttpClient : IKinesisClient, IDisposable
             {
                 try
                 {
-                    return JsonDocument.Parse(bytes);
+                    // Some operations (CreateStream, SplitShard) answer with an empty body.
+                    return JsonDocument.Parse(bytes.Length == 0 ? "{}"u8.ToArray() : bytes);
                 }
                 catch (JsonException e)
                 {
