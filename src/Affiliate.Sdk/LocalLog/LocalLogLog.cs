@@ -41,6 +41,9 @@ internal static partial class LocalLogLog
     [LoggerMessage(EventId = 4122, Level = LogLevel.Warning, Message = "Spool: republishing failed ({Reason}); retrying in {Delay}")]
     public static partial void DrainRetry(ILogger logger, string reason, TimeSpan delay);
 
+    [LoggerMessage(EventId = 4124, Level = LogLevel.Critical, Message = "Spool: the drainer stopped; spooled events stay on disk and drain after a restart")]
+    public static partial void DrainFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 4123, Level = LogLevel.Error, Message = "Spool: a spooled record at offset {Offset} is not a valid event ({Reason}); written to the dead letters")]
     public static partial void SpoolDeadLetter(ILogger logger, long offset, string reason);
 }

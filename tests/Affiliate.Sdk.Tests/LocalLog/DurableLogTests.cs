@@ -277,4 +277,50 @@ public sealed class DurableLogTests
         seen.AddRange(reader.Read(1000).Select(r => r.Offset));
         Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), seen);
     }
+
+    [Fact]
+    public async Task A_cancelled_append_is_refused_and_a_cancelled_wait_still_leaves_the_record_durable()
+    {
+        using var dir = new TempLogDirectory();
+        await using var log = dir.Open();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await log.AppendAsync(LogTestExtensions.Payload(0), cancelled.Token));
+        Assert.Equal(0, log.DurableNextOffset);
+
+        using var live = new CancellationTokenSource();
+        var offset = await log.AppendAsync(LogTestExtensions.Payload(0), live.Token);
+        Assert.Equal(0, offset);
+        Assert.Single(log.ReadAll());
+    }
+
+    [FsCheck.Xunit.Property(MaxTest = 15)]
+    public async Task Any_mix_of_concurrent_appends_and_batches_gets_dense_offsets_that_read_back_exactly(FsCheck.PositiveInt appenders, FsCheck.PositiveInt appends, FsCheck.PositiveInt batch)
+    {
+        var writers = Math.Min(appenders.Get, 32);
+        var perWriter = Math.Min(appends.Get, 20);
+        var batchSize = Math.Min(batch.Get, 9);
+        using var dir = new TempLogDirectory();
+        await using var log = dir.Open(segmentBytes: 8192, maxBatchBytes: 4096);
+        var acknowledged = new ConcurrentDictionary<long, byte[]>();
+
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(writer => Task.Run(async () =>
+        {
+            for (var i = 0; i < perWriter; i++)
+            {
+                var payloads = Enumerable.Range(0, (i % batchSize) + 1).Select(j => LogTestExtensions.Payload((writer * 10_000) + (i * 10) + j, j * 13)).ToArray();
+                var first = await log.AppendBatchAsync(payloads.SelectMany(p => p).ToArray(), payloads.Select(p => p.Length).ToArray(), CancellationToken.None);
+                for (var j = 0; j < payloads.Length; j++)
+                {
+                    Assert.True(acknowledged.TryAdd(first + j, payloads[j]), $"offset {first + j} was handed out twice");
+                }
+            }
+        }))).WithDeadline(60);
+
+        Assert.Equal(Enumerable.Range(0, acknowledged.Count).Select(i => (long)i), acknowledged.Keys.Order());
+        var records = log.ReadAll();
+        Assert.Equal(acknowledged.Count, records.Count);
+        Assert.All(records, r => Assert.Equal(acknowledged[r.Offset], r.Payload.ToArray()));
+    }
 }
