@@ -15,7 +15,7 @@ public static class KinesisAffiliateSdkBuilderExtensions
 {
     /// <summary>
     /// Makes Kinesis the stream: capture publishes to <see cref="KinesisOptions.StreamName"/> (batched, KPL-aggregated)
-    /// and the stream-to-lake source reads it with shard leases and checkpoints. Options bind from
+    /// behind the local-log outage spool, and the stream-to-lake source reads it with shard leases and checkpoints. Options bind from
     /// <c>AffiliateSdk:Kinesis</c> and are validated at start. Register an <see cref="IKinesisClient"/>,
     /// <see cref="IKinesisCheckpointStore"/> or <see cref="AWSCredentials"/> first to replace the defaults.
     /// </summary>
@@ -47,8 +47,8 @@ public static class KinesisAffiliateSdkBuilderExtensions
         services.TryAddSingleton(sp => new KinesisEventPublisher(
             sp.GetRequiredService<IKinesisClient>(), Options(sp), CreateLogger(sp), sp.GetService<KinesisMetrics>(), sp.GetService<TimeProvider>()));
 
-        // The local log stays registered: it is the spool in front of the stream.
-        services.Replace(ServiceDescriptor.Singleton<IEventPublisher>(sp => sp.GetRequiredService<KinesisEventPublisher>()));
+        // The local log fronts the stream as its outage spool: events go there while Kinesis fails, drained in order.
+        builder.AddSpooledPublisher(sp => sp.GetRequiredService<KinesisEventPublisher>());
         services.Replace(ServiceDescriptor.Singleton<IEventSource>(sp => new KinesisEventSource(
             sp.GetRequiredService<IKinesisClient>(),
             sp.GetRequiredService<IKinesisCheckpointStore>(),

@@ -76,17 +76,21 @@ internal sealed class KinesisEventPublisher : IEventPublisher, IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var completion = new Completion(events.Count);
         var enqueuedAt = _time.GetTimestamp();
+        var all = new Pending[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i] ?? throw new ArgumentException($"Event {i} of the batch is null.", nameof(events));
             var key = KinesisPartitionKey.For(e);
-            var pending = new Pending(TrackingEventSerializer.SerializeToUtf8Bytes(e), key, Encoding.UTF8.GetByteCount(key), HashKeys.Of(key), completion, enqueuedAt);
-            if (pending.Data.Length + pending.KeyBytes > _options.MaxRecordBytes)
+            all[i] = new Pending(TrackingEventSerializer.SerializeToUtf8Bytes(e), key, Encoding.UTF8.GetByteCount(key), HashKeys.Of(key), completion, enqueuedAt);
+            if (all[i].Data.Length + all[i].KeyBytes > _options.MaxRecordBytes)
             {
-                completion.Fail(new PublishException($"Event {e.EventId} is {pending.Data.Length} bytes with its partition key, over {KinesisOptions.SectionName}:MaxRecordBytes ({_options.MaxRecordBytes})."));
-                continue;
+                // Checked before anything is queued: a batch that throws publishes nothing.
+                throw new ArgumentException($"Event {e.EventId} is {all[i].Data.Length + all[i].KeyBytes} bytes with its partition key, over {KinesisOptions.SectionName}:MaxRecordBytes ({_options.MaxRecordBytes}).", nameof(events));
             }
+        }
 
+        foreach (var pending in all)
+        {
             try
             {
                 await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);

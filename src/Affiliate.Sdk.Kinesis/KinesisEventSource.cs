@@ -120,7 +120,7 @@ internal sealed class KinesisEventSource : IEventSource
                 }
 
                 var pause = readers.Length == 0 || nextRead == TimeSpan.MaxValue ? _options.ReadInterval : nextRead;
-                pause = TimeSpan.FromTicks(Math.Clamp(pause.Ticks, TimeSpan.FromMilliseconds(5).Ticks, remaining.Ticks));
+                pause = TimeSpan.FromTicks(Math.Min(Math.Max(pause.Ticks, TimeSpan.FromMilliseconds(5).Ticks), remaining.Ticks));
                 await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -20,7 +20,7 @@ internal static class Harness
     }
 
     /// <summary>Reads and commits until <paramref name="done"/> holds for the event ids seen, or fails at the deadline.</summary>
-    public static async Task<List<(Guid EventId, SourceRecord Record)>> DrainAsync(IEventSource source, Func<IReadOnlyCollection<Guid>, bool> done, TimeSpan? timeout = null, bool commit = true)
+    public static async Task<List<(Guid EventId, SourceRecord Record)>> DrainAsync(IEventSource source, Func<IReadOnlyCollection<Guid>, bool> done, TimeSpan? timeout = null, bool commit = true, int batchSize = 1000)
     {
         var seen = new List<(Guid, SourceRecord)>();
         var ids = new HashSet<Guid>();
@@ -28,7 +28,7 @@ internal static class Harness
         while (!done(ids))
         {
             Assert.True(deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)), $"only {ids.Count} distinct events arrived before the deadline");
-            var batch = await source.ReadAsync(1000, TimeSpan.FromMilliseconds(200), CancellationToken.None);
+            var batch = await source.ReadAsync(batchSize, TimeSpan.FromMilliseconds(200), CancellationToken.None);
             foreach (var record in batch.Records)
             {
                 var e = TrackingEventSerializer.Deserialize(record.Payload.Span);
