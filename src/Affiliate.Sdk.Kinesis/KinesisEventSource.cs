@@ -265,13 +265,14 @@ internal sealed class KinesisEventSource : IEventSource
             }
 
             reader.Lease = stored;
-            if (stored.PendingOwner is { } next && !string.Equals(next, WorkerId, StringComparison.Ordinal))
+            reader.HandingOver = stored.PendingOwner is { } next && !string.Equals(next, WorkerId, StringComparison.Ordinal);
+            if (reader.HandingOver)
             {
                 // Hand over only when everything returned from the shard is committed: the new owner starts after it.
-                reader.HandingOver = true;
                 if (string.Equals(reader.LastReturned, reader.Committed, StringComparison.Ordinal))
                 {
-                    if (await UpdateLeaseAsync(reader, l => l with { Owner = next, PendingOwner = null, ExpiresAt = now + _options.LeaseDuration }, cancellationToken).ConfigureAwait(false))
+                    var successor = stored.PendingOwner!;
+                    if (await UpdateLeaseAsync(reader, l => l with { Owner = successor, PendingOwner = null, ExpiresAt = now + _options.LeaseDuration }, cancellationToken).ConfigureAwait(false))
                     {
                         Drop(reader.ShardId, "handed over");
                         leases[reader.ShardId] = reader.Lease;
@@ -322,6 +323,21 @@ internal sealed class KinesisEventSource : IEventSource
         }
 
         var target = (ready.Count + workers.Count - 1) / workers.Count;
+
+        // Leases already ours (handed over to us, or held by this worker id before a restart) are adopted first.
+        foreach (var shard in ready)
+        {
+            if (leases.TryGetValue(shard.ShardId, out var handed) && string.Equals(handed.Owner, WorkerId, StringComparison.Ordinal) && !IsOwned(shard.ShardId))
+            {
+                var adopted = handed with { ExpiresAt = now + _options.LeaseDuration, Version = handed.Version + 1 };
+                if (await _store.TryWriteAsync(_options.StreamName, adopted, cancellationToken).ConfigureAwait(false))
+                {
+                    Own(new ShardReader(shard.ShardId, adopted), "took (handed over)");
+                    leases[shard.ShardId] = adopted;
+                }
+            }
+        }
+
         var mine = Readers().Length;
         foreach (var shard in ready)
         {

@@ -12,7 +12,7 @@ namespace Affiliate.Sdk.Kinesis.Tests;
 [Collection(KinesisLocalGroup.Name)]
 public sealed class LakeTests(KinesisLocal server)
 {
-    [Theory]
+    [KinesisTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Published_events_land_in_bronze_exactly_once_after_dedup_across_a_restart(bool aggregation)

@@ -39,7 +39,7 @@ public sealed class PartialFailureTests(KinesisLocal server)
         public Task<KinesisGetRecordsResult> GetRecordsAsync(string shardIterator, int limit, CancellationToken cancellationToken) => inner.GetRecordsAsync(shardIterator, limit, cancellationToken);
     }
 
-    [Theory]
+    [KinesisTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Only_failed_entries_are_retried_and_every_event_arrives_once(bool aggregation)
@@ -66,7 +66,7 @@ public sealed class PartialFailureTests(KinesisLocal server)
         Assert.Equal(events.Select(e => e.EventId).Order(), seen.Select(s => s.EventId).Order());
     }
 
-    [Fact]
+    [KinesisFact]
     public async Task Unknown_stream_fails_the_publish_with_a_publish_exception()
     {
         server.RequireRunning();

@@ -5,7 +5,7 @@ namespace Affiliate.Sdk.Kinesis.Tests;
 [Collection(KinesisLocalGroup.Name)]
 public sealed class PublishReadTests(KinesisLocal server)
 {
-    [Theory]
+    [KinesisTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Every_published_event_is_read_back_exactly_once(bool aggregation)
@@ -37,7 +37,7 @@ public sealed class PublishReadTests(KinesisLocal server)
         Assert.All(seen, s => Assert.Equal(bodies[s.EventId], TrackingEventSerializer.Deserialize(s.Record.Payload.Span)));
     }
 
-    [Fact]
+    [KinesisFact]
     public async Task Events_of_one_click_keep_their_order_in_one_shard()
     {
         var stream = await server.CreateStreamAsync(2);
@@ -61,7 +61,7 @@ public sealed class PublishReadTests(KinesisLocal server)
         }
     }
 
-    [Fact]
+    [KinesisFact]
     public async Task Restarted_reader_resumes_after_the_last_commit_inside_an_aggregate()
     {
         var stream = await server.CreateStreamAsync(1);

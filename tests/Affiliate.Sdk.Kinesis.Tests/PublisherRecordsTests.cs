@@ -20,6 +20,14 @@ public sealed class PublisherRecordsTests
         public Task<KinesisGetRecordsResult> GetRecordsAsync(string shardIterator, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
+    private sealed class PublisherOwner(KinesisEventPublisher publisher) : IDisposable
+    {
+        public KinesisEventPublisher Publisher { get; } = publisher;
+
+        // Nothing was queued, so disposing only stops the idle loop.
+        public void Dispose() => Publisher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
     /// <summary>n shards splitting the 128-bit hash space evenly, as CreateStream does.</summary>
     internal static List<KinesisShard> EvenShards(int n)
     {
@@ -53,7 +61,8 @@ public sealed class PublisherRecordsTests
             {
                 var options = new KinesisOptions { StreamName = "s", Region = "us-east-1", Aggregation = aggregation, AggregationMaxBytes = 51_200, MaxRecordBytes = 1024 * 1024 };
                 var map = new ShardMap(EvenShards(shardCount));
-                var publisher = new KinesisEventPublisher(new NoClient(), options);
+                using var owner = new PublisherOwner(new KinesisEventPublisher(new NoClient(), options));
+                var publisher = owner.Publisher;
                 var completion = new KinesisEventPublisher.Completion(events.Length);
                 var pending = events.Select((e, i) =>
                 {
@@ -108,7 +117,8 @@ public sealed class PublisherRecordsTests
     {
         var options = new KinesisOptions { StreamName = "s", Region = "us-east-1" };
         var map = new ShardMap(EvenShards(1));
-        var publisher = new KinesisEventPublisher(new NoClient(), options);
+        using var owner = new PublisherOwner(new KinesisEventPublisher(new NoClient(), options));
+        var publisher = owner.Publisher;
         var completion = new KinesisEventPublisher.Completion(100);
         var pending = Enumerable.Range(0, 100).Select(i => new KinesisEventPublisher.Pending(new byte[300], $"k{i}", 2, HashKeys.Of($"k{i}"), completion, 0)).ToList();
 

@@ -7,7 +7,7 @@ namespace Affiliate.Sdk.Kinesis.Tests;
 [Collection(KinesisLocalGroup.Name)]
 public sealed class ShardLifecycleTests(KinesisLocal server)
 {
-    [Fact]
+    [KinesisFact]
     public async Task Split_mid_stream_loses_nothing_and_reads_the_parent_before_its_children()
     {
         var stream = await server.CreateStreamAsync(1);
@@ -48,7 +48,7 @@ public sealed class ShardLifecycleTests(KinesisLocal server)
 
     private HashSet<Guid> Read { get; } = [];
 
-    [Fact]
+    [KinesisFact]
     public async Task Worker_killed_without_committing_is_replaced_and_nothing_is_lost()
     {
         var stream = await server.CreateStreamAsync(2);
@@ -71,7 +71,7 @@ public sealed class ShardLifecycleTests(KinesisLocal server)
         Assert.Equal(events.Select(e => e.EventId).ToHashSet(), all);
     }
 
-    [Fact]
+    [KinesisFact]
     public async Task Two_workers_share_the_shards_and_never_read_one_shard_at_once()
     {
         var stream = await server.CreateStreamAsync(4);

@@ -29,7 +29,7 @@ public sealed class SpoolTests(KinesisLocal server)
         private static KinesisException Unreachable() => new("connection refused", null, null, isRetryable: true, new HttpRequestException("refused", null, HttpStatusCode.ServiceUnavailable));
     }
 
-    [Fact]
+    [KinesisFact]
     public async Task Events_published_during_an_outage_are_spooled_and_drained_in_order_when_kinesis_returns()
     {
         var stream = await server.CreateStreamAsync(1);
