@@ -56,7 +56,6 @@ internal static class DuckDbDatabase
             revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL);
         """;
 
-    private static readonly HashSet<string> Initialized = new(StringComparer.Ordinal);
     private static readonly Lock InitLock = new();
 
     /// <summary>Opens a connection (creating the directory, the file and the tables when missing) with the session in UTC.</summary>
@@ -82,12 +81,15 @@ internal static class DuckDbDatabase
 
             // Periods are UTC hours and dates: casts and date_trunc on TIMESTAMPTZ follow the session zone.
             Execute(connection, "SET TimeZone = 'UTC';");
-            lock (InitLock)
+            // The file may be new, or deleted and recreated while the process runs: check, then create under a lock.
+            if (!HasSchema(connection))
             {
-                if (!Initialized.Contains(path))
+                lock (InitLock)
                 {
-                    Execute(connection, SchemaSql);
-                    Initialized.Add(path);
+                    if (!HasSchema(connection))
+                    {
+                        Execute(connection, SchemaSql);
+                    }
                 }
             }
 
@@ -98,6 +100,13 @@ internal static class DuckDbDatabase
             connection.Dispose();
             throw;
         }
+    }
+
+    private static bool HasSchema(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'medallion_runs'";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     /// <summary>Runs constant SQL text (no user input).</summary>
