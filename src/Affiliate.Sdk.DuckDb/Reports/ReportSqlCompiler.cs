@@ -109,8 +109,8 @@ internal static class ReportSqlCompiler
             period = query.Grain switch
             {
                 ReportGrain.Hour => "hour",
-                ReportGrain.Day => $"CAST({LocalTime(start, end, zone, parameters)} AS DATE)",
-                ReportGrain.Month => $"CAST(date_trunc('month', CAST({LocalTime(start, end, zone, parameters)} AS DATE)) AS DATE)",
+                ReportGrain.Day => LocalDate(start, end, zone, parameters),
+                ReportGrain.Month => $"CAST(date_trunc('month', {LocalDate(start, end, zone, parameters)}) AS DATE)",
                 _ => null,
             };
         }
@@ -171,27 +171,28 @@ internal static class ReportSqlCompiler
     }
 
     /// <summary>
-    /// Local time of an hourly bucket: its UTC start plus the zone's offset at that instant. The offset is piecewise
-    /// constant over the range, so it is a CASE over bound change points (exact for DST and half-hour zones).
+    /// Local date of an hourly bucket: its UTC start plus the zone's offset at that instant, as whole days since the
+    /// epoch (integer arithmetic; TIMESTAMPTZ casts would go through ICU per row). The offset is piecewise constant over
+    /// the range, so it is a CASE over bound change points (exact for DST and half-hour zones).
     /// </summary>
-    private static string LocalTime(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone, List<(string, object)> parameters)
+    private static string LocalDate(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone, List<(string, object)> parameters)
     {
         var segments = OffsetSegments(start, end, zone);
-        var sql = new StringBuilder("hour + to_minutes(");
+        var offset = new StringBuilder();
         if (segments.Count == 1)
         {
-            sql.Append("$o0");
+            offset.Append("$o0");
         }
         else
         {
-            sql.Append("CASE");
+            offset.Append("CASE");
             for (var i = 1; i < segments.Count; i++)
             {
-                sql.Append(CultureInfo.InvariantCulture, $" WHEN hour < $b{i} THEN $o{i - 1}");
+                offset.Append(CultureInfo.InvariantCulture, $" WHEN hour < $b{i} THEN $o{i - 1}");
                 parameters.Add(("b" + i.ToString(CultureInfo.InvariantCulture), segments[i].From));
             }
 
-            sql.Append(CultureInfo.InvariantCulture, $" ELSE $o{segments.Count - 1} END");
+            offset.Append(CultureInfo.InvariantCulture, $" ELSE $o{segments.Count - 1} END");
         }
 
         for (var i = 0; i < segments.Count; i++)
@@ -199,7 +200,9 @@ internal static class ReportSqlCompiler
             parameters.Add(("o" + i.ToString(CultureInfo.InvariantCulture), (long)segments[i].Offset.TotalMinutes));
         }
 
-        return sql.Append(')').ToString();
+        // floor((epoch_us + offset_us) / day_us); DuckDB's // truncates, so negative (pre-1970) values are adjusted.
+        var local = $"(epoch_us(hour) + ({offset}) * 60000000)";
+        return $"(DATE '1970-01-01' + CAST(CASE WHEN {local} >= 0 THEN {local} // 86400000000 ELSE ({local} + 1) // 86400000000 - 1 END AS INTEGER))";
     }
 
     /// <summary>Hour starts in [start, end) where the zone's offset changes, with the offset from there on.</summary>
