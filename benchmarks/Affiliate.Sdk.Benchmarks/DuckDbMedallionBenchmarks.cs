@@ -27,7 +27,7 @@ public class DuckDbMedallionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var lake = Path.Combine(_root, "lake-" + Events.ToString(CultureInfo.InvariantCulture));
+        var lake = DuckDbBenchData.LakePath(_root, Events);
         if (!Directory.Exists(lake))
         {
             var sw = Stopwatch.StartNew();

@@ -30,8 +30,8 @@ public class DuckDbReportBenchmarks
     {
         var options = new DuckDbMedallionOptions
         {
-            LakeRoot = Path.Combine(_root, "lake-" + Events.ToString(CultureInfo.InvariantCulture)),
-            StateDirectory = Path.Combine(_root, "state-" + Events.ToString(CultureInfo.InvariantCulture)),
+            LakeRoot = DuckDbBenchData.LakePath(_root, Events),
+            StateDirectory = Path.Combine(_root, "state-v2-" + Events.ToString(CultureInfo.InvariantCulture)),
         };
         if (!Directory.Exists(options.LakeRoot))
         {

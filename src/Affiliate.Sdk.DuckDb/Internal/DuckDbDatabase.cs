@@ -59,7 +59,9 @@ internal static class DuckDbDatabase
     private static readonly Lock InitLock = new();
 
     /// <summary>Opens a connection (creating the directory, the file and the tables when missing) with the session in UTC.</summary>
-    public static DuckDBConnection Open(DuckDbMedallionOptions options)
+    /// <param name="options">Where the database lives and DuckDB's limits.</param>
+    /// <param name="ensureSchema">Check for (and create) the tables; callers holding another open connection skip it.</param>
+    public static DuckDBConnection Open(DuckDbMedallionOptions options, bool ensureSchema = true)
     {
         var path = options.DatabasePath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -82,7 +84,7 @@ internal static class DuckDbDatabase
             // Periods are UTC hours and dates: casts and date_trunc on TIMESTAMPTZ follow the session zone.
             Execute(connection, "SET TimeZone = 'UTC';");
             // The file may be new, or deleted and recreated while the process runs: check, then create under a lock.
-            if (!HasSchema(connection))
+            if (ensureSchema && !HasSchema(connection))
             {
                 lock (InitLock)
                 {

@@ -7,7 +7,6 @@ namespace Affiliate.Sdk.DuckDb.Reports;
 /// <summary>A compiled report: constant SQL text built only from whitelisted names, and the bound values.</summary>
 internal sealed record CompiledReport(
     string RowsSql,
-    string TotalsSql,
     IReadOnlyList<(string Name, object Value)> Parameters,
     bool PeriodIsUtcHour,
     TimeZoneInfo TimeZone);
@@ -47,6 +46,15 @@ internal static class ReportSqlCompiler
         $"{Ratio("CAST(conversions AS HUGEINT) * 1000000", "clicks")} AS cr",
         $"{Ratio("CAST(payout * 1000000 AS HUGEINT)", "clicks")} AS epc",
         $"{Ratio("CAST(clicks AS HUGEINT) * 1000000", "impressions")} AS ctr");
+
+    /// <summary>Totals over every grouped row, evaluated before LIMIT: one scan answers rows and totals.</summary>
+    private const string WindowTotals = """
+        CAST(sum(impressions) OVER () AS BIGINT), CAST(sum(clicks) OVER () AS BIGINT),
+        CAST(sum(unique_clicks) OVER () AS BIGINT), CAST(sum(bot_clicks) OVER () AS BIGINT),
+        CAST(sum(conversions) OVER () AS BIGINT), CAST(sum(pending_conversions) OVER () AS BIGINT),
+        CAST(sum(rejected_conversions) OVER () AS BIGINT),
+        CAST(sum(revenue) OVER () AS DECIMAL(38,6)), CAST(sum(payout) OVER () AS DECIMAL(38,6))
+        """;
 
     public static string ColumnOf(ReportDimension dimension) => Columns[dimension];
 
@@ -140,6 +148,7 @@ internal static class ReportSqlCompiler
 
         outputColumns.AddRange(query.GroupBy.Select(ReportNames.Of));
         outputColumns.Add(Metrics);
+        outputColumns.Add(WindowTotals);
 
         var rows = $"""
             SELECT {string.Join(", ", outputColumns)}
@@ -149,11 +158,7 @@ internal static class ReportSqlCompiler
             """;
         parameters.Add(("limit", query.Limit));
 
-        var totals = $"""
-            SELECT {Metrics}
-            FROM (SELECT {Sums} FROM {table} WHERE {where} HAVING count(*) > 0)
-            """;
-        return new CompiledReport(rows, totals, parameters, hourly && query.Grain == ReportGrain.Hour, zone);
+        return new CompiledReport(rows, parameters, hourly && query.Grain == ReportGrain.Hour, zone);
     }
 
     /// <summary>The UTC instant a local date starts at: local midnight, or the first valid instant after a gap at midnight.</summary>
