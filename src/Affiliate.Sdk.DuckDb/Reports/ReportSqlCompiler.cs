@@ -95,7 +95,9 @@ internal static class ReportSqlCompiler
         string? period;
         if (!hourly)
         {
-            table = "gold_daily";
+            // Breakdowns by affiliate and/or offer only read the daily roll-up (same sums, far fewer rows).
+            var rollup = query.GroupBy.Concat(query.Filters.Keys).All(d => d is ReportDimension.Affiliate or ReportDimension.Offer);
+            table = rollup ? "gold_daily_affiliate_offer" : "gold_daily";
             where.Append("day >= $from AND day <= $to");
             parameters.Add(("from", query.From));
             parameters.Add(("to", query.To));
