@@ -10,7 +10,7 @@ namespace Affiliate.Sdk.Benchmarks;
 /// <summary>
 /// A full DuckDB medallion run over a fresh state on a large bronze set, against the baseline of merely scanning
 /// the same Parquet once. Each iteration starts from an empty state directory (cold start, one run per iteration).
-/// Run: dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*DuckDbMedallion*' --inProcess
+/// Run: dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*DuckDbMedallion*'
 /// (BENCH_EVENTS=10000000 for the 10M set).
 /// </summary>
 [MemoryDiagnoser]

@@ -266,6 +266,29 @@ public sealed class CompactionAndCancellationTests
     }
 
     [Fact]
+    public async Task A_failed_run_commits_nothing_and_the_next_run_retries_the_same_files()
+    {
+        using var workspace = new Workspace();
+        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        var events = Clicks(3, 3);
+        await workspace.WriteBronzeAsync(events);
+        var good = BronzeFiles(workspace).Single();
+        var broken = Path.Combine(Path.GetDirectoryName(good)!, "part-broken.parquet");
+        await File.WriteAllTextAsync(broken, "not parquet");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => engine.RunAsync(CancellationToken.None).AsTask());
+        Assert.Empty(EngineState.Gold(workspace.Options, GoldGrain.Hour));
+        Assert.Equal(0L, EngineState.Scalar(workspace.Options, "SELECT count(*) FROM bronze_files"));
+
+        File.Delete(broken);
+        var run = await engine.RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, run.BronzeFilesProcessed);
+        var (_, expected) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+        Assert.Equal(expected, EngineState.Gold(workspace.Options, GoldGrain.Hour));
+    }
+
+    [Fact]
     public async Task A_cancelled_run_makes_nothing_visible_and_the_next_run_merges_everything()
     {
         using var workspace = new Workspace();

@@ -85,6 +85,22 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
 
     private MedallionRunResult Run(CancellationToken cancellationToken)
     {
+        try
+        {
+            return RunCore(cancellationToken);
+        }
+        catch
+        {
+            // Start the next run from a fresh connection and the committed file list, whatever state the failure left.
+            _connection?.Dispose();
+            _connection = null;
+            _processed = null;
+            throw;
+        }
+    }
+
+    private MedallionRunResult RunCore(CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var connection = _connection ??= OpenConnection();
         _processed ??= LoadProcessed(connection);
