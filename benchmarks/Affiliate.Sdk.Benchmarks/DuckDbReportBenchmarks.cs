@@ -43,7 +43,9 @@ public class DuckDbReportBenchmarks
 
         using (var engine = DuckDbBenchData.Engine(options))
         {
-            engine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            var run = engine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            Console.WriteLine($"// medallion run over {Events:N0} events: {run.Elapsed.TotalSeconds:F1} s, {run.BronzeFilesProcessed} files, peak working set {process.PeakWorkingSet64 / (1024 * 1024):N0} MiB");
         }
 
         _client = new DuckDbReportClient(Microsoft.Extensions.Options.Options.Create(options));

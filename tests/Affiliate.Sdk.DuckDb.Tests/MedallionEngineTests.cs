@@ -72,7 +72,7 @@ public sealed class MedallionEngineTests
             workspace.WriteBronzeAsync(events).GetAwaiter().GetResult();
             engine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
-            foreach (var table in new[] { "gold_hourly", "gold_daily", "gold_daily_affiliate_offer" })
+            foreach (var table in new[] { "gold_hourly", "gold_daily", "gold_hourly_affiliate_offer", "gold_daily_affiliate_offer" })
             {
                 var gold = EngineState.Scalar(workspace.Options, $"""
                     SELECT concat_ws(',', coalesce(sum(impressions), 0), coalesce(sum(clicks), 0), coalesce(sum(bot_clicks), 0),

@@ -54,6 +54,11 @@ internal static class DuckDbDatabase
             impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, unique_clicks BIGINT NOT NULL, bot_clicks BIGINT NOT NULL,
             conversions BIGINT NOT NULL, pending_conversions BIGINT NOT NULL, rejected_conversions BIGINT NOT NULL,
             revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL);
+        CREATE TABLE IF NOT EXISTS gold_hourly_affiliate_offer (
+            hour TIMESTAMPTZ NOT NULL, affiliate_id VARCHAR, offer_id VARCHAR,
+            impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, unique_clicks BIGINT NOT NULL, bot_clicks BIGINT NOT NULL,
+            conversions BIGINT NOT NULL, pending_conversions BIGINT NOT NULL, rejected_conversions BIGINT NOT NULL,
+            revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL);
         CREATE TABLE IF NOT EXISTS gold_daily_affiliate_offer (
             day DATE NOT NULL, affiliate_id VARCHAR, offer_id VARCHAR,
             impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, unique_clicks BIGINT NOT NULL, bot_clicks BIGINT NOT NULL,
@@ -112,7 +117,7 @@ internal static class DuckDbDatabase
     private static bool HasSchema(DuckDBConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'gold_daily_affiliate_offer'";
+        command.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'gold_hourly_affiliate_offer'";
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 

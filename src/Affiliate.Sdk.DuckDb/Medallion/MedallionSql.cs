@@ -305,7 +305,16 @@ internal static class MedallionSql
             FROM gold_facts
             GROUP BY ALL);
 
-        -- Roll-up of gold_daily for the most common breakdowns (per affiliate, per offer): far fewer rows to scan.
+        -- Roll-ups for the most common breakdowns (per affiliate, per offer): far fewer rows to scan.
+        DELETE FROM gold_hourly_affiliate_offer WHERE medallion_hour(hour) IN (SELECT hour_no FROM affected_hours_d);
+        INSERT INTO gold_hourly_affiliate_offer
+        SELECT hour, affiliate_id, offer_id,
+            sum(impressions), sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(conversions), sum(pending_conversions),
+            sum(rejected_conversions), CAST(sum(revenue) AS DECIMAL(38,6)), CAST(sum(payout) AS DECIMAL(38,6))
+        FROM gold_hourly
+        WHERE medallion_hour(hour) IN (SELECT hour_no FROM affected_hours_d)
+        GROUP BY hour, affiliate_id, offer_id;
+
         DELETE FROM gold_daily_affiliate_offer WHERE CAST(day - DATE '1970-01-01' AS BIGINT) IN (SELECT day_no FROM affected_days_d);
         INSERT INTO gold_daily_affiliate_offer
         SELECT day, affiliate_id, offer_id,

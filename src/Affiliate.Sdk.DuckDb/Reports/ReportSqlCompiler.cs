@@ -89,14 +89,15 @@ internal static class ReportSqlCompiler
         var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
         var isUtc = zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
         var hourly = !isUtc || query.Grain == ReportGrain.Hour;
+
+        // Breakdowns by affiliate and/or offer only read the roll-ups (same sums, far fewer rows).
+        var rollup = query.GroupBy.Concat(query.Filters.Keys).All(d => d is ReportDimension.Affiliate or ReportDimension.Offer);
         var parameters = new List<(string, object)>();
         var where = new StringBuilder();
         string table;
         string? period;
         if (!hourly)
         {
-            // Breakdowns by affiliate and/or offer only read the daily roll-up (same sums, far fewer rows).
-            var rollup = query.GroupBy.Concat(query.Filters.Keys).All(d => d is ReportDimension.Affiliate or ReportDimension.Offer);
             table = rollup ? "gold_daily_affiliate_offer" : "gold_daily";
             where.Append("day >= $from AND day <= $to");
             parameters.Add(("from", query.From));
@@ -110,7 +111,7 @@ internal static class ReportSqlCompiler
         }
         else
         {
-            table = "gold_hourly";
+            table = rollup ? "gold_hourly_affiliate_offer" : "gold_hourly";
             var start = LocalStartToUtc(query.From, zone);
             var end = LocalStartToUtc(query.To.AddDays(1), zone);
             where.Append("hour >= $start AND hour < $end");
