@@ -72,7 +72,7 @@ public sealed class MedallionEngineTests
             workspace.WriteBronzeAsync(events).GetAwaiter().GetResult();
             engine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
-            foreach (var table in new[] { "gold_hourly", "gold_daily" })
+            foreach (var table in new[] { "gold_hourly", "gold_daily", "gold_hourly_affiliate_offer", "gold_daily_affiliate_offer" })
             {
                 var gold = EngineState.Scalar(workspace.Options, $"""
                     SELECT concat_ws(',', coalesce(sum(impressions), 0), coalesce(sum(clicks), 0), coalesce(sum(bot_clicks), 0),
@@ -261,6 +261,29 @@ public sealed class CompactionAndCancellationTests
 
         Assert.Equal(0, second.BronzeFilesProcessed);
         Assert.True(File.Exists(compacted));
+        var (_, expected) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+        Assert.Equal(expected, EngineState.Gold(workspace.Options, GoldGrain.Hour));
+    }
+
+    [Fact]
+    public async Task A_failed_run_commits_nothing_and_the_next_run_retries_the_same_files()
+    {
+        using var workspace = new Workspace();
+        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        var events = Clicks(3, 3);
+        await workspace.WriteBronzeAsync(events);
+        var good = BronzeFiles(workspace).Single();
+        var broken = Path.Combine(Path.GetDirectoryName(good)!, "part-broken.parquet");
+        await File.WriteAllTextAsync(broken, "not parquet");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => engine.RunAsync(CancellationToken.None).AsTask());
+        Assert.Empty(EngineState.Gold(workspace.Options, GoldGrain.Hour));
+        Assert.Equal(0L, EngineState.Scalar(workspace.Options, "SELECT count(*) FROM bronze_files"));
+
+        File.Delete(broken);
+        var run = await engine.RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, run.BronzeFilesProcessed);
         var (_, expected) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
         Assert.Equal(expected, EngineState.Gold(workspace.Options, GoldGrain.Hour));
     }

@@ -54,13 +54,24 @@ internal static class DuckDbDatabase
             impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, unique_clicks BIGINT NOT NULL, bot_clicks BIGINT NOT NULL,
             conversions BIGINT NOT NULL, pending_conversions BIGINT NOT NULL, rejected_conversions BIGINT NOT NULL,
             revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL);
+        CREATE TABLE IF NOT EXISTS gold_hourly_affiliate_offer (
+            hour TIMESTAMPTZ NOT NULL, affiliate_id VARCHAR, offer_id VARCHAR,
+            impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, unique_clicks BIGINT NOT NULL, bot_clicks BIGINT NOT NULL,
+            conversions BIGINT NOT NULL, pending_conversions BIGINT NOT NULL, rejected_conversions BIGINT NOT NULL,
+            revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL);
+        CREATE TABLE IF NOT EXISTS gold_daily_affiliate_offer (
+            day DATE NOT NULL, affiliate_id VARCHAR, offer_id VARCHAR,
+            impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, unique_clicks BIGINT NOT NULL, bot_clicks BIGINT NOT NULL,
+            conversions BIGINT NOT NULL, pending_conversions BIGINT NOT NULL, rejected_conversions BIGINT NOT NULL,
+            revenue DECIMAL(38,6) NOT NULL, payout DECIMAL(38,6) NOT NULL);
         """;
 
-    private static readonly HashSet<string> Initialized = new(StringComparer.Ordinal);
     private static readonly Lock InitLock = new();
 
     /// <summary>Opens a connection (creating the directory, the file and the tables when missing) with the session in UTC.</summary>
-    public static DuckDBConnection Open(DuckDbMedallionOptions options)
+    /// <param name="options">Where the database lives and DuckDB's limits.</param>
+    /// <param name="ensureSchema">Check for (and create) the tables; callers holding another open connection skip it.</param>
+    public static DuckDBConnection Open(DuckDbMedallionOptions options, bool ensureSchema = true)
     {
         var path = options.DatabasePath;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -82,12 +93,15 @@ internal static class DuckDbDatabase
 
             // Periods are UTC hours and dates: casts and date_trunc on TIMESTAMPTZ follow the session zone.
             Execute(connection, "SET TimeZone = 'UTC';");
-            lock (InitLock)
+            // The file may be new, or deleted and recreated while the process runs: check, then create under a lock.
+            if (ensureSchema && !HasSchema(connection))
             {
-                if (!Initialized.Contains(path))
+                lock (InitLock)
                 {
-                    Execute(connection, SchemaSql);
-                    Initialized.Add(path);
+                    if (!HasSchema(connection))
+                    {
+                        Execute(connection, SchemaSql);
+                    }
                 }
             }
 
@@ -98,6 +112,13 @@ internal static class DuckDbDatabase
             connection.Dispose();
             throw;
         }
+    }
+
+    private static bool HasSchema(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'gold_hourly_affiliate_offer'";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     /// <summary>Runs constant SQL text (no user input).</summary>

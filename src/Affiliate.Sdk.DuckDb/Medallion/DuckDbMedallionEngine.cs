@@ -85,6 +85,22 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
 
     private MedallionRunResult Run(CancellationToken cancellationToken)
     {
+        try
+        {
+            return RunCore(cancellationToken);
+        }
+        catch
+        {
+            // Start the next run from a fresh connection and the committed file list, whatever state the failure left.
+            _connection?.Dispose();
+            _connection = null;
+            _processed = null;
+            throw;
+        }
+    }
+
+    private MedallionRunResult RunCore(CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var connection = _connection ??= OpenConnection();
         _processed ??= LoadProcessed(connection);
@@ -116,6 +132,9 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
     {
         var connection = DuckDbDatabase.Open(_options);
         DuckDbDatabase.Execute(connection, MedallionSql.Macros);
+
+        // Silver and gold are sets; not keeping insertion order lets DuckDB stream and spill large inserts.
+        DuckDbDatabase.Execute(connection, "SET preserve_insertion_order = false");
         return connection;
     }
 
@@ -210,15 +229,17 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
             if (toRead.Count > 0)
             {
                 LoadRates(connection, cancellationToken);
-                Execute(connection, MedallionSql.Stage, cancellationToken, ("files", toReadFull), ("run_id", runId));
-                Execute(connection, MedallionSql.MergeSilver, cancellationToken);
+                Step(connection, "stage", MedallionSql.Stage, cancellationToken, ("files", toReadFull), ("run_id", runId));
+                Step(connection, "merge silver", MedallionSql.MergeSilver, cancellationToken);
                 LoadOffers(connection, MedallionSql.ClickPickOfferIds, cancellationToken);
-                Execute(connection, MedallionSql.Attribute, cancellationToken);
+                Step(connection, "attribute", MedallionSql.Attribute, cancellationToken);
                 LoadOffers(connection, MedallionSql.SurvivorOfferIds, cancellationToken);
-                Execute(connection, MedallionSql.InsertSurvivors, cancellationToken);
-                partitions = Convert.ToInt32(Scalar(connection, MedallionSql.RebuildGold, cancellationToken), CultureInfo.InvariantCulture);
-                Execute(
+                Step(connection, "survivors", MedallionSql.InsertSurvivors, cancellationToken);
+                Step(connection, "gold", MedallionSql.RebuildGold, cancellationToken);
+                partitions = Convert.ToInt32(Scalar(connection, MedallionSql.GoldPartitionCount, cancellationToken), CultureInfo.InvariantCulture);
+                Step(
                     connection,
+                    "record",
                     MedallionSql.RecordRun,
                     cancellationToken,
                     ("run_id", runId),
@@ -237,7 +258,7 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
                 batchProcessed.AddRange(skipped);
             }
 
-            Execute(connection, "COMMIT", cancellationToken);
+            Step(connection, "commit", "COMMIT", cancellationToken);
             foreach (var path in batchProcessed)
             {
                 _processed!.Add(path);
@@ -398,6 +419,32 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
         return command;
     }
 
+    private void Step(DuckDBConnection connection, string step, string constantSql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        if (!_logger.IsEnabled(LogLevel.Trace))
+        {
+            var started = Stopwatch.GetTimestamp();
+            Execute(connection, constantSql, cancellationToken, parameters);
+            StepDone(step, started);
+            return;
+        }
+
+        // Trace: time every statement of the step (the constant SQL holds no ';' inside literals).
+        foreach (var statement in constantSql.Split(";\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var started = Stopwatch.GetTimestamp();
+            var used = parameters.Where(p => statement.Contains("$" + p.Name, StringComparison.Ordinal)).ToArray();
+            Execute(connection, statement, cancellationToken, used);
+            StepDone(step + ": " + statement.Split('\n')[0], started);
+        }
+    }
+
+    private void StepDone(string step, long started)
+    {
+        var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        LogStep(_logger, step, elapsedMs);
+    }
+
     private static void Execute(DuckDBConnection connection, string constantSql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -414,6 +461,9 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
         var value = command.ExecuteScalar();
         return value is DBNull ? null : value;
     }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "DuckDB medallion step '{Step}' took {ElapsedMs:F0} ms")]
+    private static partial void LogStep(ILogger logger, string step, double elapsedMs);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "DuckDB medallion merged {Files} bronze files and rewrote {Partitions} gold partitions in {ElapsedMs:F0} ms")]
     private static partial void LogRun(ILogger logger, int files, int partitions, double elapsedMs);

@@ -7,6 +7,8 @@ namespace Affiliate.Sdk.DuckDb.Medallion;
 internal static class MedallionSql
 {
     /// <summary>
+    /// Periods are computed as integers (UTC hours and days since the epoch) rather than with date_trunc or casts on
+    /// TIMESTAMPTZ, which go through ICU and cost several times more per row.
     /// Exact money arithmetic on integers: amounts are micro-units (10^-6) in HUGEINT, rates and commission values are
     /// fractions num/den. <c>medallion_rdiv</c> divides rounding half away from zero, the rounding of <c>MedallionRules.Round</c>;
     /// DuckDB's DECIMAL division would go through DOUBLE.
@@ -16,6 +18,10 @@ internal static class MedallionSql
             CASE WHEN n >= 0 THEN (2 * n + d) // (2 * d) ELSE -((2 * (-n) + d) // (2 * d)) END;
         CREATE OR REPLACE TEMP MACRO medallion_money(m) AS
             CAST(CAST(m AS DECIMAL(38,0)) * CAST(0.000001 AS DECIMAL(7,6)) AS DECIMAL(38,6));
+        CREATE OR REPLACE TEMP MACRO medallion_floor_div(n, d) AS
+            CASE WHEN n >= 0 THEN n // d ELSE (n + 1) // d - 1 END;
+        CREATE OR REPLACE TEMP MACRO medallion_hour(ts) AS medallion_floor_div(epoch_us(ts), 3600000000);
+        CREATE OR REPLACE TEMP MACRO medallion_day(ts) AS medallion_floor_div(epoch_us(ts), 86400000000);
         """;
 
     /// <summary>Per-batch lookup tables: offers as resolved through the catalog and exchange rates as fractions.</summary>
@@ -53,7 +59,7 @@ internal static class MedallionSql
                 AND kind IN ('impression', 'click', 'conversion')
                 AND occurred_at IS NOT NULL AND received_at IS NOT NULL
                 AND (kind <> 'conversion' OR status IS NULL OR status IN ('approved', 'pending', 'rejected')), FALSE) AS valid
-        FROM read_parquet($files, filename = true, hive_partitioning = false, union_by_name = true);
+        FROM read_parquet($files, filename = true, hive_partitioning = false);
 
         INSERT INTO medallion_rejects
         SELECT path, raw_event_id,
@@ -65,8 +71,16 @@ internal static class MedallionSql
         FROM stage_raw WHERE NOT valid;
 
         -- Survivor within the batch: earliest occurred_at, then received_at, then event id (UUID order is text order).
+        -- Most events arrive once: only ids seen twice in the batch go through the window.
+        CREATE OR REPLACE TEMP TABLE stage_dup_ids AS
+        SELECT event_id FROM stage_raw WHERE valid GROUP BY event_id HAVING count(*) > 1;
+
         CREATE OR REPLACE TEMP TABLE stage AS
-        SELECT * EXCLUDE (path, raw_event_id, valid) FROM stage_raw WHERE valid
+        SELECT * EXCLUDE (path, raw_event_id, valid) FROM stage_raw
+        WHERE valid AND event_id NOT IN (SELECT event_id FROM stage_dup_ids)
+        UNION ALL
+        SELECT * EXCLUDE (path, raw_event_id, valid) FROM stage_raw
+        WHERE valid AND event_id IN (SELECT event_id FROM stage_dup_ids)
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY occurred_at, received_at) = 1;
         """;
 
@@ -86,9 +100,9 @@ internal static class MedallionSql
            OR (s.occurred_at = k.occurred_at AND s.received_at < k.received_at);
 
         CREATE OR REPLACE TEMP TABLE affected_hours AS
-        SELECT date_trunc('hour', occurred_at) AS hour FROM silver_impressions WHERE event_id IN (SELECT event_id FROM changed)
-        UNION ALL SELECT date_trunc('hour', occurred_at) FROM silver_clicks WHERE event_id IN (SELECT event_id FROM changed)
-        UNION ALL SELECT date_trunc('hour', occurred_at) FROM changed WHERE kind IN ('impression', 'click');
+        SELECT medallion_hour(occurred_at) AS hour_no FROM silver_impressions WHERE event_id IN (SELECT event_id FROM changed)
+        UNION ALL SELECT medallion_hour(occurred_at) FROM silver_clicks WHERE event_id IN (SELECT event_id FROM changed)
+        UNION ALL SELECT medallion_hour(occurred_at) FROM changed WHERE kind IN ('impression', 'click');
 
         CREATE OR REPLACE TEMP TABLE affected_click_ids AS
         SELECT click_id FROM silver_clicks WHERE event_id IN (SELECT event_id FROM changed) AND click_id IS NOT NULL
@@ -173,7 +187,7 @@ internal static class MedallionSql
         CREATE OR REPLACE TEMP TABLE affected_keys_d AS SELECT DISTINCT dedup_key FROM affected_keys;
 
         INSERT INTO affected_hours
-        SELECT date_trunc('hour', occurred_at) FROM silver_conversions
+        SELECT medallion_hour(occurred_at) FROM silver_conversions
         WHERE click_event_id IS NOT NULL AND dedup_key IN (SELECT dedup_key FROM affected_keys_d);
 
         DELETE FROM silver_conversions WHERE dedup_key IN (SELECT dedup_key FROM affected_keys_d);
@@ -234,64 +248,84 @@ internal static class MedallionSql
                     LEFT JOIN run_rates rs ON rs.currency = s.sale_currency)));
 
         INSERT INTO affected_hours
-        SELECT date_trunc('hour', occurred_at) FROM conv_surv WHERE click_event_id IS NOT NULL;
+        SELECT medallion_hour(occurred_at) FROM conv_surv WHERE click_event_id IS NOT NULL;
         """;
 
     /// <summary>Rebuilds the hourly and daily gold partitions touched by the batch from silver.</summary>
     public const string RebuildGold = """
-        CREATE OR REPLACE TEMP TABLE affected_hours_d AS SELECT DISTINCT hour FROM affected_hours WHERE hour IS NOT NULL;
-        CREATE OR REPLACE TEMP TABLE affected_days_d AS SELECT DISTINCT CAST(hour AS DATE) AS day FROM affected_hours_d;
+        CREATE OR REPLACE TEMP TABLE affected_hours_d AS SELECT DISTINCT hour_no FROM affected_hours WHERE hour_no IS NOT NULL;
+        CREATE OR REPLACE TEMP TABLE affected_days_d AS SELECT DISTINCT medallion_floor_div(hour_no, 24) AS day_no FROM affected_hours_d;
 
-        CREATE OR REPLACE TEMP VIEW gold_facts AS
-        SELECT occurred_at, affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country,
-            0 AS k, CAST(NULL AS VARCHAR) AS visitor_key, FALSE AS is_bot, CAST(NULL AS VARCHAR) AS status,
-            CAST(NULL AS DECIMAL(38,6)) AS revenue, CAST(NULL AS DECIMAL(38,6)) AS payout
-        FROM silver_impressions
-        UNION ALL
-        SELECT occurred_at, affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country,
-            1, visitor_key, is_bot, NULL, NULL, NULL
-        FROM silver_clicks
-        UNION ALL
-        SELECT occurred_at, affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country,
-            2, NULL, FALSE, status, revenue, payout
-        FROM silver_conversions WHERE click_event_id IS NOT NULL;
+        CREATE OR REPLACE TEMP TABLE gold_facts AS
+        SELECT * FROM (
+            SELECT medallion_hour(occurred_at) AS hour_no, affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country,
+                0 AS k, CAST(NULL AS VARCHAR) AS visitor_key, FALSE AS is_bot, CAST(NULL AS VARCHAR) AS status,
+                CAST(NULL AS DECIMAL(38,6)) AS revenue, CAST(NULL AS DECIMAL(38,6)) AS payout
+            FROM silver_impressions
+            UNION ALL
+            SELECT medallion_hour(occurred_at), affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, 1, visitor_key, is_bot, NULL, NULL, NULL
+            FROM silver_clicks
+            UNION ALL
+            SELECT medallion_hour(occurred_at), affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, 2, NULL, FALSE, status, revenue, payout
+            FROM silver_conversions WHERE click_event_id IS NOT NULL)
+        WHERE medallion_floor_div(hour_no, 24) IN (SELECT day_no FROM affected_days_d);
 
-        DELETE FROM gold_hourly WHERE hour IN (SELECT hour FROM affected_hours_d);
+        DELETE FROM gold_hourly WHERE medallion_hour(hour) IN (SELECT hour_no FROM affected_hours_d);
         INSERT INTO gold_hourly
-        SELECT date_trunc('hour', occurred_at) AS hour,
-            affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country,
-            count(*) FILTER (WHERE k = 0),
-            count(*) FILTER (WHERE k = 1 AND NOT is_bot),
-            count(DISTINCT visitor_key) FILTER (WHERE k = 1 AND NOT is_bot),
-            count(*) FILTER (WHERE k = 1 AND is_bot),
-            count(*) FILTER (WHERE k = 2 AND status = 'approved'),
-            count(*) FILTER (WHERE k = 2 AND status = 'pending'),
-            count(*) FILTER (WHERE k = 2 AND status = 'rejected'),
-            CAST(coalesce(sum(revenue) FILTER (WHERE k = 2 AND status = 'approved'), 0) AS DECIMAL(38,6)),
-            CAST(coalesce(sum(payout) FILTER (WHERE k = 2 AND status = 'approved'), 0) AS DECIMAL(38,6))
-        FROM gold_facts
-        WHERE date_trunc('hour', occurred_at) IN (SELECT hour FROM affected_hours_d)
-        GROUP BY ALL;
+        SELECT to_timestamp(hour_no * 3600), affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, impressions, clicks, unique_clicks, bot_clicks, conversions, pending_conversions, rejected_conversions, revenue, payout
+        FROM (
+            SELECT hour_no, affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country,
+                count(*) FILTER (WHERE k = 0) AS impressions,
+                count(*) FILTER (WHERE k = 1 AND NOT is_bot) AS clicks,
+                count(DISTINCT visitor_key) FILTER (WHERE k = 1 AND NOT is_bot) AS unique_clicks,
+                count(*) FILTER (WHERE k = 1 AND is_bot) AS bot_clicks,
+                count(*) FILTER (WHERE k = 2 AND status = 'approved') AS conversions,
+                count(*) FILTER (WHERE k = 2 AND status = 'pending') AS pending_conversions,
+                count(*) FILTER (WHERE k = 2 AND status = 'rejected') AS rejected_conversions,
+                CAST(coalesce(sum(revenue) FILTER (WHERE k = 2 AND status = 'approved'), 0) AS DECIMAL(38,6)) AS revenue,
+                CAST(coalesce(sum(payout) FILTER (WHERE k = 2 AND status = 'approved'), 0) AS DECIMAL(38,6)) AS payout
+            FROM gold_facts
+            WHERE hour_no IN (SELECT hour_no FROM affected_hours_d)
+            GROUP BY ALL);
 
-        DELETE FROM gold_daily WHERE day IN (SELECT day FROM affected_days_d);
+        DELETE FROM gold_daily WHERE CAST(day - DATE '1970-01-01' AS BIGINT) IN (SELECT day_no FROM affected_days_d);
         INSERT INTO gold_daily
-        SELECT CAST(occurred_at AS DATE) AS day,
-            affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country,
-            count(*) FILTER (WHERE k = 0),
-            count(*) FILTER (WHERE k = 1 AND NOT is_bot),
-            count(DISTINCT visitor_key) FILTER (WHERE k = 1 AND NOT is_bot),
-            count(*) FILTER (WHERE k = 1 AND is_bot),
-            count(*) FILTER (WHERE k = 2 AND status = 'approved'),
-            count(*) FILTER (WHERE k = 2 AND status = 'pending'),
-            count(*) FILTER (WHERE k = 2 AND status = 'rejected'),
-            CAST(coalesce(sum(revenue) FILTER (WHERE k = 2 AND status = 'approved'), 0) AS DECIMAL(38,6)),
-            CAST(coalesce(sum(payout) FILTER (WHERE k = 2 AND status = 'approved'), 0) AS DECIMAL(38,6))
-        FROM gold_facts
-        WHERE CAST(occurred_at AS DATE) IN (SELECT day FROM affected_days_d)
-        GROUP BY ALL;
+        SELECT DATE '1970-01-01' + CAST(day_no AS INTEGER), affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, impressions, clicks, unique_clicks, bot_clicks, conversions, pending_conversions, rejected_conversions, revenue, payout
+        FROM (
+            SELECT medallion_floor_div(hour_no, 24) AS day_no, affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country,
+                count(*) FILTER (WHERE k = 0) AS impressions,
+                count(*) FILTER (WHERE k = 1 AND NOT is_bot) AS clicks,
+                count(DISTINCT visitor_key) FILTER (WHERE k = 1 AND NOT is_bot) AS unique_clicks,
+                count(*) FILTER (WHERE k = 1 AND is_bot) AS bot_clicks,
+                count(*) FILTER (WHERE k = 2 AND status = 'approved') AS conversions,
+                count(*) FILTER (WHERE k = 2 AND status = 'pending') AS pending_conversions,
+                count(*) FILTER (WHERE k = 2 AND status = 'rejected') AS rejected_conversions,
+                CAST(coalesce(sum(revenue) FILTER (WHERE k = 2 AND status = 'approved'), 0) AS DECIMAL(38,6)) AS revenue,
+                CAST(coalesce(sum(payout) FILTER (WHERE k = 2 AND status = 'approved'), 0) AS DECIMAL(38,6)) AS payout
+            FROM gold_facts
+            GROUP BY ALL);
 
-        SELECT (SELECT count(*) FROM affected_hours_d) + (SELECT count(*) FROM affected_days_d);
+        -- Roll-ups for the most common breakdowns (per affiliate, per offer): far fewer rows to scan.
+        DELETE FROM gold_hourly_affiliate_offer WHERE medallion_hour(hour) IN (SELECT hour_no FROM affected_hours_d);
+        INSERT INTO gold_hourly_affiliate_offer
+        SELECT hour, affiliate_id, offer_id,
+            sum(impressions), sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(conversions), sum(pending_conversions),
+            sum(rejected_conversions), CAST(sum(revenue) AS DECIMAL(38,6)), CAST(sum(payout) AS DECIMAL(38,6))
+        FROM gold_hourly
+        WHERE medallion_hour(hour) IN (SELECT hour_no FROM affected_hours_d)
+        GROUP BY hour, affiliate_id, offer_id;
+
+        DELETE FROM gold_daily_affiliate_offer WHERE CAST(day - DATE '1970-01-01' AS BIGINT) IN (SELECT day_no FROM affected_days_d);
+        INSERT INTO gold_daily_affiliate_offer
+        SELECT day, affiliate_id, offer_id,
+            sum(impressions), sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(conversions), sum(pending_conversions),
+            sum(rejected_conversions), CAST(sum(revenue) AS DECIMAL(38,6)), CAST(sum(payout) AS DECIMAL(38,6))
+        FROM gold_daily
+        WHERE CAST(day - DATE '1970-01-01' AS BIGINT) IN (SELECT day_no FROM affected_days_d)
+        GROUP BY day, affiliate_id, offer_id;
         """;
+
+    public const string GoldPartitionCount = "SELECT (SELECT count(*) FROM affected_hours_d) + (SELECT count(*) FROM affected_days_d)";
 
     /// <summary>Records the batch's files and the run (freshness = newest occurred_at ever merged).</summary>
     public const string RecordRun = """

@@ -58,11 +58,12 @@ public sealed class DuckDbReportClient : IReportClient, IDisposable
             _anchor ??= DuckDbDatabase.Open(_options);
         }
 
-        using var connection = DuckDbDatabase.Open(_options);
+        using var connection = DuckDbDatabase.Open(_options, ensureSchema: false);
         using var transaction = connection.BeginTransaction();
         var metrics = query.Metrics.Count == 0 ? ReportNames.AllMetrics : query.Metrics.Distinct().ToList();
 
         var rows = new List<ReportRow>();
+        var totals = ReportTotals.Zero;
         using (var command = Command(connection, compiled.RowsSql, compiled.Parameters))
         {
             using var registration = cancellationToken.Register(command.Cancel);
@@ -80,15 +81,11 @@ public sealed class DuckDbReportClient : IReportClient, IDisposable
                 }
 
                 rows.Add(new ReportRow(period, dimensions, ReadMetrics(reader, firstMetric, metrics)));
+                if (rows.Count == 1)
+                {
+                    totals = ReportTotals.Read(reader, firstMetric + ReportNames.AllMetrics.Count);
+                }
             }
-        }
-
-        var totals = new Dictionary<ReportMetric, decimal>();
-        using (var command = Command(connection, compiled.TotalsSql, compiled.Parameters.Where(p => p.Name != "limit").ToList()))
-        {
-            using var registration = cancellationToken.Register(command.Cancel);
-            using var reader = command.ExecuteReader();
-            totals = reader.Read() ? ReadMetrics(reader, 0, metrics) : metrics.ToDictionary(m => m, _ => 0m);
         }
 
         DateTimeOffset? freshness = null;
@@ -101,7 +98,7 @@ public sealed class DuckDbReportClient : IReportClient, IDisposable
         }
 
         transaction.Commit();
-        return new ReportResult(rows, totals, freshness);
+        return new ReportResult(rows, totals.Metrics(metrics), freshness);
     }
 
     private static Dictionary<ReportMetric, decimal> ReadMetrics(DbDataReader reader, int first, IReadOnlyList<ReportMetric> metrics)
@@ -115,6 +112,51 @@ public sealed class DuckDbReportClient : IReportClient, IDisposable
         }
 
         return values;
+    }
+
+    /// <summary>The additive totals over every matching row (window sums before the limit); ratios from them.</summary>
+    private readonly record struct ReportTotals(
+        long Impressions, long Clicks, long UniqueClicks, long BotClicks, long Conversions, long Pending, long Rejected, decimal Revenue, decimal Payout)
+    {
+        public static ReportTotals Zero => default;
+
+        public static ReportTotals Read(DbDataReader reader, int first)
+        {
+            long L(int i) => reader.IsDBNull(first + i) ? 0 : Convert.ToInt64(reader.GetValue(first + i), CultureInfo.InvariantCulture);
+            decimal D(int i) => reader.IsDBNull(first + i) ? 0m : reader.GetDecimal(first + i);
+            return new(L(0), L(1), L(2), L(3), L(4), L(5), L(6), D(7), D(8));
+        }
+
+        public Dictionary<ReportMetric, decimal> Metrics(IReadOnlyList<ReportMetric> asked)
+        {
+            var values = new Dictionary<ReportMetric, decimal>(asked.Count);
+            foreach (var metric in asked)
+            {
+                values[metric] = metric switch
+                {
+                    ReportMetric.Impressions => Impressions,
+                    ReportMetric.Clicks => Clicks,
+                    ReportMetric.UniqueClicks => UniqueClicks,
+                    ReportMetric.BotClicks => BotClicks,
+                    ReportMetric.Conversions => Conversions,
+                    ReportMetric.PendingConversions => Pending,
+                    ReportMetric.RejectedConversions => Rejected,
+                    ReportMetric.Revenue => Revenue,
+                    ReportMetric.Payout => Payout,
+                    ReportMetric.Profit => Revenue - Payout,
+                    ReportMetric.ConversionRate => Ratio(Conversions, Clicks),
+                    ReportMetric.EarningsPerClick => Ratio(Payout, Clicks),
+                    ReportMetric.ClickThroughRate => Ratio(Clicks, Impressions),
+                    _ => 0m,
+                };
+            }
+
+            return values;
+        }
+
+        // Same rule as the SQL ratios: 0 for a zero denominator, 6 places half away from zero.
+        private static decimal Ratio(decimal numerator, long denominator) =>
+            denominator == 0 ? 0m : Math.Round(numerator / denominator, 6, MidpointRounding.AwayFromZero);
     }
 
     private static string FormatPeriod(DbDataReader reader, CompiledReport compiled, ReportGrain grain)

@@ -7,7 +7,6 @@ namespace Affiliate.Sdk.DuckDb.Reports;
 /// <summary>A compiled report: constant SQL text built only from whitelisted names, and the bound values.</summary>
 internal sealed record CompiledReport(
     string RowsSql,
-    string TotalsSql,
     IReadOnlyList<(string Name, object Value)> Parameters,
     bool PeriodIsUtcHour,
     TimeZoneInfo TimeZone);
@@ -48,6 +47,15 @@ internal static class ReportSqlCompiler
         $"{Ratio("CAST(payout * 1000000 AS HUGEINT)", "clicks")} AS epc",
         $"{Ratio("CAST(clicks AS HUGEINT) * 1000000", "impressions")} AS ctr");
 
+    /// <summary>Totals over every grouped row, evaluated before LIMIT: one scan answers rows and totals.</summary>
+    private const string WindowTotals = """
+        CAST(sum(impressions) OVER () AS BIGINT), CAST(sum(clicks) OVER () AS BIGINT),
+        CAST(sum(unique_clicks) OVER () AS BIGINT), CAST(sum(bot_clicks) OVER () AS BIGINT),
+        CAST(sum(conversions) OVER () AS BIGINT), CAST(sum(pending_conversions) OVER () AS BIGINT),
+        CAST(sum(rejected_conversions) OVER () AS BIGINT),
+        CAST(sum(revenue) OVER () AS DECIMAL(38,6)), CAST(sum(payout) OVER () AS DECIMAL(38,6))
+        """;
+
     public static string ColumnOf(ReportDimension dimension) => Columns[dimension];
 
     public static CompiledReport Compile(ReportQuery query)
@@ -81,13 +89,16 @@ internal static class ReportSqlCompiler
         var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
         var isUtc = zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
         var hourly = !isUtc || query.Grain == ReportGrain.Hour;
+
+        // Breakdowns by affiliate and/or offer only read the roll-ups (same sums, far fewer rows).
+        var rollup = query.GroupBy.Concat(query.Filters.Keys).All(d => d is ReportDimension.Affiliate or ReportDimension.Offer);
         var parameters = new List<(string, object)>();
         var where = new StringBuilder();
         string table;
         string? period;
         if (!hourly)
         {
-            table = "gold_daily";
+            table = rollup ? "gold_daily_affiliate_offer" : "gold_daily";
             where.Append("day >= $from AND day <= $to");
             parameters.Add(("from", query.From));
             parameters.Add(("to", query.To));
@@ -100,7 +111,7 @@ internal static class ReportSqlCompiler
         }
         else
         {
-            table = "gold_hourly";
+            table = rollup ? "gold_hourly_affiliate_offer" : "gold_hourly";
             var start = LocalStartToUtc(query.From, zone);
             var end = LocalStartToUtc(query.To.AddDays(1), zone);
             where.Append("hour >= $start AND hour < $end");
@@ -109,8 +120,8 @@ internal static class ReportSqlCompiler
             period = query.Grain switch
             {
                 ReportGrain.Hour => "hour",
-                ReportGrain.Day => $"CAST({LocalTime(start, end, zone, parameters)} AS DATE)",
-                ReportGrain.Month => $"CAST(date_trunc('month', CAST({LocalTime(start, end, zone, parameters)} AS DATE)) AS DATE)",
+                ReportGrain.Day => LocalDate(start, end, zone, parameters),
+                ReportGrain.Month => $"CAST(date_trunc('month', {LocalDate(start, end, zone, parameters)}) AS DATE)",
                 _ => null,
             };
         }
@@ -140,6 +151,7 @@ internal static class ReportSqlCompiler
 
         outputColumns.AddRange(query.GroupBy.Select(ReportNames.Of));
         outputColumns.Add(Metrics);
+        outputColumns.Add(WindowTotals);
 
         var rows = $"""
             SELECT {string.Join(", ", outputColumns)}
@@ -149,11 +161,7 @@ internal static class ReportSqlCompiler
             """;
         parameters.Add(("limit", query.Limit));
 
-        var totals = $"""
-            SELECT {Metrics}
-            FROM (SELECT {Sums} FROM {table} WHERE {where} HAVING count(*) > 0)
-            """;
-        return new CompiledReport(rows, totals, parameters, hourly && query.Grain == ReportGrain.Hour, zone);
+        return new CompiledReport(rows, parameters, hourly && query.Grain == ReportGrain.Hour, zone);
     }
 
     /// <summary>The UTC instant a local date starts at: local midnight, or the first valid instant after a gap at midnight.</summary>
@@ -171,27 +179,28 @@ internal static class ReportSqlCompiler
     }
 
     /// <summary>
-    /// Local time of an hourly bucket: its UTC start plus the zone's offset at that instant. The offset is piecewise
-    /// constant over the range, so it is a CASE over bound change points (exact for DST and half-hour zones).
+    /// Local date of an hourly bucket: its UTC start plus the zone's offset at that instant, as whole days since the
+    /// epoch (integer arithmetic; TIMESTAMPTZ casts would go through ICU per row). The offset is piecewise constant over
+    /// the range, so it is a CASE over bound change points (exact for DST and half-hour zones).
     /// </summary>
-    private static string LocalTime(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone, List<(string, object)> parameters)
+    private static string LocalDate(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone, List<(string, object)> parameters)
     {
         var segments = OffsetSegments(start, end, zone);
-        var sql = new StringBuilder("hour + to_minutes(");
+        var offset = new StringBuilder();
         if (segments.Count == 1)
         {
-            sql.Append("$o0");
+            offset.Append("$o0");
         }
         else
         {
-            sql.Append("CASE");
+            offset.Append("CASE");
             for (var i = 1; i < segments.Count; i++)
             {
-                sql.Append(CultureInfo.InvariantCulture, $" WHEN hour < $b{i} THEN $o{i - 1}");
+                offset.Append(CultureInfo.InvariantCulture, $" WHEN hour < $b{i} THEN $o{i - 1}");
                 parameters.Add(("b" + i.ToString(CultureInfo.InvariantCulture), segments[i].From));
             }
 
-            sql.Append(CultureInfo.InvariantCulture, $" ELSE $o{segments.Count - 1} END");
+            offset.Append(CultureInfo.InvariantCulture, $" ELSE $o{segments.Count - 1} END");
         }
 
         for (var i = 0; i < segments.Count; i++)
@@ -199,7 +208,9 @@ internal static class ReportSqlCompiler
             parameters.Add(("o" + i.ToString(CultureInfo.InvariantCulture), (long)segments[i].Offset.TotalMinutes));
         }
 
-        return sql.Append(')').ToString();
+        // floor((epoch_us + offset_us) / day_us); DuckDB's // truncates, so negative (pre-1970) values are adjusted.
+        var local = $"(epoch_us(hour) + ({offset}) * 60000000)";
+        return $"(DATE '1970-01-01' + CAST(CASE WHEN {local} >= 0 THEN {local} // 86400000000 ELSE ({local} + 1) // 86400000000 - 1 END AS INTEGER))";
     }
 
     /// <summary>Hour starts in [start, end) where the zone's offset changes, with the offset from there on.</summary>
