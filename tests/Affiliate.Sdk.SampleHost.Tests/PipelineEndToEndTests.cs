@@ -102,10 +102,26 @@ public sealed class PipelineEndToEndTests
         Assert.Equal(["1001", "1002", "2001", "2002"], ids);
         Assert.DoesNotContain("demo-postback", offers.RootElement.GetRawText(), StringComparison.Ordinal);
 
-        using var health = JsonDocument.Parse(await http.GetStringAsync(new Uri("/health", UriKind.Relative)));
-        Assert.True(health.RootElement.GetProperty("live").GetBoolean());
-        var components = health.RootElement.GetProperty("checks").GetProperty("affiliate_sdk").GetProperty("components");
+        // Each pipeline component reports once it has run; wait for both workers with a deadline.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement components;
+        while (true)
+        {
+            using var health = JsonDocument.Parse(await http.GetStringAsync(new Uri("/health", UriKind.Relative)));
+            Assert.True(health.RootElement.GetProperty("live").GetBoolean());
+            var check = health.RootElement.GetProperty("checks").GetProperty("affiliate_sdk");
+            if (check.TryGetProperty("components", out var found) && found.TryGetProperty("medallion", out _) && found.TryGetProperty("stream_to_lake", out _))
+            {
+                components = found.Clone();
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the pipeline components did not report within 60 s: {check.GetRawText()}\n{host.Output}");
+            await Task.Delay(250);
+        }
+
         Assert.Equal("healthy", components.GetProperty("stream_to_lake").GetProperty("status").GetString());
+        Assert.Equal("healthy", components.GetProperty("medallion").GetProperty("status").GetString());
 
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/t/click?offer=2002&aff=1", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri("/api/reports?from=2026-01-02&to=2026-01-01", UriKind.Relative))).StatusCode);

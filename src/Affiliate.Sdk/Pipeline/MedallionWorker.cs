@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Affiliate.Sdk.Diagnostics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,10 @@ public sealed partial class MedallionWorker : BackgroundService
     private readonly IMedallionEngine _engine;
     private readonly MedallionWorkerOptions _options;
     private readonly ILogger _logger;
+    private const string HealthComponent = "medallion";
+
     private readonly TimeProvider _time;
+    private readonly PipelineHealth? _health;
     private readonly Counter<long> _runs;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _files;
@@ -28,12 +32,14 @@ public sealed partial class MedallionWorker : BackgroundService
     /// <param name="logger">Logger.</param>
     /// <param name="meterFactory">Creates the <c>Affiliate.Sdk</c> meter.</param>
     /// <param name="timeProvider">Clock for delays and the freshness lag.</param>
+    /// <param name="health">Where the worker reports its state for the health endpoint, if any.</param>
     public MedallionWorker(
         IMedallionEngine engine,
         IOptions<MedallionWorkerOptions> options,
         ILogger<MedallionWorker> logger,
         IMeterFactory meterFactory,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        PipelineHealth? health = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(options);
@@ -44,6 +50,7 @@ public sealed partial class MedallionWorker : BackgroundService
         _options = options.Value;
         _logger = logger;
         _time = timeProvider;
+        _health = health;
         var meter = meterFactory.Create(AffiliateSdkTelemetry.Name);
         _runs = meter.CreateCounter<long>("affiliate.sdk.medallion.runs", "{run}", "Medallion runs, by outcome (success, failure).");
         _duration = meter.CreateHistogram<double>("affiliate.sdk.medallion.duration", "s", "Duration of medallion runs.");
@@ -74,6 +81,10 @@ public sealed partial class MedallionWorker : BackgroundService
                     Interlocked.Exchange(ref _freshnessTicks, freshness.UtcTicks);
                 }
 
+                _health?.Report(
+                    HealthComponent,
+                    HealthStatus.Healthy,
+                    result.Freshness is { } newest ? $"gold includes events up to {newest:O}" : "no events in gold yet");
                 if (result.BronzeFilesProcessed > 0)
                 {
                     LogRun(_logger, result.BronzeFilesProcessed, result.GoldPartitionsWritten, result.Elapsed.TotalMilliseconds);
@@ -90,6 +101,10 @@ public sealed partial class MedallionWorker : BackgroundService
                 _runs.Add(1, new KeyValuePair<string, object?>("outcome", "failure"));
                 delay = Backoff(_options.Interval, _options.MaxBackoff, failures);
                 LogRunFailed(_logger, ex, failures, delay.TotalSeconds);
+                _health?.Report(
+                    HealthComponent,
+                    failures >= 3 ? HealthStatus.Unhealthy : HealthStatus.Degraded,
+                    $"{failures} failed run(s) in a row, retrying in {delay.TotalSeconds:0.#} s: {ex.Message}");
             }
             finally
             {
