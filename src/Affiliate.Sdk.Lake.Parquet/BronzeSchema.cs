@@ -70,7 +70,13 @@ internal static class BronzeSchema
     /// <summary>Writer settings: Snappy, dictionary encoding for the low-cardinality strings.</summary>
     public static ParquetOptions CreateOptions()
     {
-        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
+        var options = new ParquetOptions
+        {
+            CompressionMethod = CompressionMethod.Snappy,
+
+            // Ids are unique: a sample tells so without hashing the whole column.
+            DictionaryEncodingSampleSize = 4096,
+        };
         foreach (var field in new DataField[] { Kind, OfferId, AffiliateId, CampaignId, Sub1, Sub2, Sub3, Sub4, Sub5, Status, SaleCurrency, RevenueCurrency, PayoutCurrency, Country, Source, SourcePartition })
         {
             options.ColumnEncodingHints[field.Path.ToString()] = EncodingHint.Dictionary;

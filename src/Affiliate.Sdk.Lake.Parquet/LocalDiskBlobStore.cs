@@ -86,7 +86,14 @@ public sealed class LocalDiskBlobStore : IBlobStore
                 continue;
             }
 
-            items.Add(new BlobItem(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)));
+            try
+            {
+                items.Add(new BlobItem(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)));
+            }
+            catch (FileNotFoundException)
+            {
+                // Deleted between the directory read and its stat (compaction): it is no longer listed.
+            }
         }
 
         items.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));

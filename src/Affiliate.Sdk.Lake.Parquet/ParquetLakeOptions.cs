@@ -26,6 +26,9 @@ public sealed class ParquetLakeOptions
     /// <summary>Flush when all buffered rows together reach about this many bytes. Default 256 MiB.</summary>
     public long MaxBufferedBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>How many partition files a flush encodes at once. Default: the number of processors.</summary>
+    public int FlushParallelism { get; set; } = Environment.ProcessorCount;
+
     /// <summary>Compaction merges files smaller than this within a partition. Default 16 MiB.</summary>
     public long CompactionSmallFileBytes { get; set; } = 16L * 1024 * 1024;
 }
@@ -66,6 +69,11 @@ internal sealed class ParquetLakeOptionsValidator : IValidateOptions<ParquetLake
         if (options.MaxBufferedBytes < options.TargetFileBytes)
         {
             errors.Add($"{P}:MaxBufferedBytes must be at least {P}:TargetFileBytes ({options.TargetFileBytes}) (was {options.MaxBufferedBytes}).");
+        }
+
+        if (options.FlushParallelism < 1)
+        {
+            errors.Add($"{P}:FlushParallelism must be at least 1 (was {options.FlushParallelism}).");
         }
 
         if (options.CompactionSmallFileBytes < 1)

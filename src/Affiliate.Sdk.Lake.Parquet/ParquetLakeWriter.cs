@@ -178,37 +178,55 @@ public sealed partial class ParquetLakeWriter : ILakeWriter
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            // Partitions are independent files: encode them in parallel. Within a partition, files are committed in order,
+            // so a failure leaves that partition's committed prefix consumed and the rest buffered.
+            var jobs = new List<Func<CancellationToken, Task>>();
             var files = new List<string>();
             long rows = 0;
             long rejects = 0;
             foreach (var (partition, buffer) in Snapshot(_events))
             {
-                while (buffer.Count > 0)
+                jobs.Add(async ct =>
                 {
-                    var (count, bytes) = buffer.NextChunk(_options.MaxRowsPerFile, _options.TargetFileBytes);
-                    var key = partition + BronzeLayout.NewFileName(_time.GetUtcNow());
-                    var start = buffer.Start;
-                    await CommitFileAsync(key, count, (stream, ct) => BronzeParquet.WriteEventsAsync(stream, buffer.Rows, start, count, _options.RowGroupRows, null, ct), cancellationToken).ConfigureAwait(false);
-                    Consume(_events, partition, buffer, count, bytes);
-                    files.Add(key);
-                    rows += count;
-                }
+                    while (buffer.Count > 0)
+                    {
+                        var (count, bytes) = buffer.NextChunk(_options.MaxRowsPerFile, _options.TargetFileBytes);
+                        var key = partition + BronzeLayout.NewFileName(_time.GetUtcNow());
+                        var start = buffer.Start;
+                        await CommitFileAsync(key, count, (stream, c) => BronzeParquet.WriteEventsAsync(stream, buffer.Rows, start, count, _options.RowGroupRows, null, c), ct).ConfigureAwait(false);
+                        Consume(_events, partition, buffer, count, bytes);
+                        lock (files)
+                        {
+                            files.Add(key);
+                            rows += count;
+                        }
+                    }
+                });
             }
 
             foreach (var (partition, buffer) in Snapshot(_rejects))
             {
-                while (buffer.Count > 0)
+                jobs.Add(async ct =>
                 {
-                    var (count, bytes) = buffer.NextChunk(_options.MaxRowsPerFile, _options.TargetFileBytes);
-                    var key = partition + BronzeLayout.NewFileName(_time.GetUtcNow());
-                    var start = buffer.Start;
-                    await CommitFileAsync(key, count, (stream, ct) => BronzeParquet.WriteRejectsAsync(stream, buffer.Rows, start, count, ct), cancellationToken).ConfigureAwait(false);
-                    Consume(_rejects, partition, buffer, count, bytes);
-                    files.Add(key);
-                    rejects += count;
-                }
+                    while (buffer.Count > 0)
+                    {
+                        var (count, bytes) = buffer.NextChunk(_options.MaxRowsPerFile, _options.TargetFileBytes);
+                        var key = partition + BronzeLayout.NewFileName(_time.GetUtcNow());
+                        var start = buffer.Start;
+                        await CommitFileAsync(key, count, (stream, c) => BronzeParquet.WriteRejectsAsync(stream, buffer.Rows, start, count, c), ct).ConfigureAwait(false);
+                        Consume(_rejects, partition, buffer, count, bytes);
+                        lock (files)
+                        {
+                            files.Add(key);
+                            rejects += count;
+                        }
+                    }
+                });
             }
 
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.FlushParallelism, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(jobs, parallel, async (job, ct) => await job(ct).ConfigureAwait(false)).ConfigureAwait(false);
+            files.Sort(StringComparer.Ordinal);
             return new LakeCommit(files, rows, rejects);
         }
         finally

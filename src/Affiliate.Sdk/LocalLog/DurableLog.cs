@@ -1,0 +1,823 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Threading.Tasks.Sources;
+using Affiliate.Sdk.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Affiliate.Sdk.LocalLog;
+
+/// <summary>What one durable log needs to know: where it lives and how it writes.</summary>
+/// <param name="Directory">The directory of its segment and offsets files.</param>
+/// <param name="Name">A short name for logs and metrics (<c>main</c>, <c>spool</c>).</param>
+/// <param name="SegmentBytes">The size at which a segment is sealed and a new one started.</param>
+/// <param name="Fsync">Whether group commits and offsets are flushed to disk before they are acknowledged.</param>
+/// <param name="MaxBatchBytes">The most bytes one group commit carries.</param>
+/// <param name="MaxRecordBytes">The largest accepted payload.</param>
+/// <param name="Consumers">Consumers registered from the start (they hold back retention).</param>
+internal sealed record DurableLogSettings(
+    string Directory,
+    string Name,
+    long SegmentBytes,
+    bool Fsync,
+    int MaxBatchBytes,
+    int MaxRecordBytes,
+    IReadOnlyCollection<string> Consumers)
+{
+    public static DurableLogSettings FromOptions(LocalLogOptions options, string? directory = null, string name = "main", IEnumerable<string>? consumers = null) =>
+        new(
+            directory ?? options.Directory,
+            name,
+            options.SegmentBytes,
+            options.Fsync,
+            options.MaxBatchBytes,
+            options.MaxRecordBytes,
+            (consumers ?? options.Consumers.Append(LocalLogOptions.DefaultConsumer)).Distinct(StringComparer.Ordinal).ToArray());
+}
+
+/// <summary>One record read back from the log.</summary>
+/// <param name="Offset">Its offset.</param>
+/// <param name="TimestampMs">When it was appended (Unix milliseconds, UTC).</param>
+/// <param name="Payload">Its bytes.</param>
+internal readonly record struct LogRecord(long Offset, long TimestampMs, ReadOnlyMemory<byte> Payload);
+
+/// <summary>
+/// The durable local log: append-only segment files of CRC-framed records with dense 64-bit offsets, written by one
+/// writer thread that turns every queue of concurrent appends into one write and one fsync (group commit); an append
+/// completes only after the fsync that covers it. Named consumers commit offsets durably; sealed segments that every
+/// consumer has passed are deleted. Opening recovers from a crash by dropping a torn tail of the last segment.
+/// </summary>
+internal sealed class DurableLog : IAsyncDisposable, IDisposable
+{
+    private readonly object _gate = new();
+    private readonly DurableLogSettings _settings;
+    private readonly ILogger _logger;
+    private readonly AffiliateSdkMetrics? _metrics;
+    private readonly TimeProvider _time;
+    private readonly List<Segment> _segments;
+    private readonly Queue<WriteGroup> _queue = new();
+    private readonly Stack<WriteGroup> _freeGroups = new();
+    private readonly Stack<AppendCompletion> _freeCompletions = new();
+    private readonly Dictionary<string, long> _consumers = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _commitLock = new(1, 1);
+    private readonly Thread _writer;
+    private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private Segment _active;
+    private SafeFileHandle _activeHandle;
+    private long _activeLength;
+    private WriteGroup? _open;
+    private long _nextOffset;
+    private long _durableNextOffset;
+    private TaskCompletionSource? _dataArrived;
+    private bool _writerWaiting;
+    private bool _closing;
+    private Exception? _fault;
+    private int _disposed;
+
+    private DurableLog(DurableLogSettings settings, ILogger logger, AffiliateSdkMetrics? metrics, TimeProvider time, List<Segment> segments, SafeFileHandle activeHandle)
+    {
+        _settings = settings;
+        _logger = logger;
+        _metrics = metrics;
+        _time = time;
+        _segments = segments;
+        _active = segments[^1];
+        _activeHandle = activeHandle;
+        _activeLength = _active.Length;
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = $"Affiliate.Sdk local log writer ({settings.Name})" };
+    }
+
+    /// <summary>The log's short name (<c>main</c>, <c>spool</c>).</summary>
+    public string Name => _settings.Name;
+
+    /// <summary>The directory of the log.</summary>
+    public string Directory => _settings.Directory;
+
+    /// <summary>The offset the next durable record will get: every offset below it is durable.</summary>
+    public long DurableNextOffset => Volatile.Read(ref _durableNextOffset);
+
+    /// <summary>Whether the log is closing or closed.</summary>
+    public bool IsClosed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>The lowest offset still stored (older segments were deleted by retention).</summary>
+    public long StartOffset
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _segments[0].BaseOffset;
+            }
+        }
+    }
+
+    /// <summary>The number of segment files.</summary>
+    public int SegmentCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _segments.Count;
+            }
+        }
+    }
+
+    /// <summary>Opens (creating when missing) the log in a directory and recovers it from any crash.</summary>
+    public static DurableLog Open(DurableLogSettings settings, ILogger logger, AffiliateSdkMetrics? metrics = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(logger);
+        foreach (var consumer in settings.Consumers)
+        {
+            ConsumerName.ThrowIfInvalid(consumer);
+        }
+
+        var directory = settings.Directory;
+        System.IO.Directory.CreateDirectory(directory);
+        foreach (var temp in System.IO.Directory.EnumerateFiles(directory, "*" + DurableFiles.TempExtension))
+        {
+            File.Delete(temp);
+        }
+
+        var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var file in System.IO.Directory.EnumerateFiles(directory, "*" + DurableFiles.OffsetExtension))
+        {
+            var consumer = Path.GetFileNameWithoutExtension(file);
+            if (ConsumerName.IsValid(consumer))
+            {
+                offsets[consumer] = DurableFiles.ReadOffsetFile(file);
+            }
+        }
+
+        var segments = new List<Segment>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(directory, "*" + DurableFiles.SegmentExtension))
+        {
+            if (DurableFiles.TryParseSegmentFileName(Path.GetFileName(file), out var baseOffset))
+            {
+                segments.Add(new Segment(baseOffset, file, new FileInfo(file).Length, isSealed: true));
+            }
+        }
+
+        segments.Sort((a, b) => a.BaseOffset.CompareTo(b.BaseOffset));
+        var created = false;
+        if (segments.Count == 0)
+        {
+            // A fresh log; when only offsets files survived, continue numbering after them so no consumer waits forever.
+            var baseOffset = offsets.Count == 0 ? 0 : offsets.Values.Max();
+            segments.Add(new Segment(baseOffset, Path.Combine(directory, DurableFiles.SegmentFileName(baseOffset)), 0, isSealed: false));
+            created = true;
+        }
+
+        var active = segments[^1];
+        active.Sealed = false;
+        var handle = DurableFiles.OpenForAppend(active.Path);
+        DurableLog? log = null;
+        try
+        {
+            var (validLength, nextOffset) = Recover(handle, active, settings, logger);
+            active.Length = validLength;
+            if (created && settings.Fsync)
+            {
+                DurableFiles.SyncDirectory(directory);
+            }
+
+            log = new DurableLog(settings, logger, metrics, time ?? TimeProvider.System, segments, handle)
+            {
+                _nextOffset = nextOffset,
+                _durableNextOffset = nextOffset,
+            };
+            foreach (var (consumer, offset) in offsets)
+            {
+                log._consumers[consumer] = Math.Clamp(offset, segments[0].BaseOffset, nextOffset);
+            }
+
+            foreach (var consumer in settings.Consumers)
+            {
+                log._consumers.TryAdd(consumer, segments[0].BaseOffset);
+            }
+
+            log._writer.Start();
+            metrics?.ObserveLocalLog(log);
+            LocalLogLog.Opened(logger, settings.Name, directory, segments[0].BaseOffset, nextOffset, segments.Count);
+            return log;
+        }
+        catch when (log is null)
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Scans the last segment, truncates a torn or damaged tail and returns its valid length and next offset.</summary>
+    private static (long ValidLength, long NextOffset) Recover(SafeFileHandle handle, Segment segment, DurableLogSettings settings, ILogger logger)
+    {
+        var fileLength = RandomAccess.GetLength(handle);
+        using var window = new SegmentWindow(DurableFiles.OpenForRead(segment.Path));
+        long position = 0;
+        var next = segment.BaseOffset;
+        string? problem = null;
+        while (true)
+        {
+            var status = window.TryRead(position, fileLength, next, out _, out var payload, out var found);
+            if (status == ScanStatus.End)
+            {
+                break;
+            }
+
+            if (status == ScanStatus.Invalid)
+            {
+                problem = found;
+                break;
+            }
+
+            position += RecordFormat.FramedSize(payload.Length);
+            next++;
+        }
+
+        if (problem is not null)
+        {
+            // Only the tail after the last fsync can be torn, and nothing in it was acknowledged: drop it.
+            LocalLogLog.TornTailDropped(logger, settings.Name, segment.Path, position, fileLength - position, problem);
+            RandomAccess.SetLength(handle, position);
+            if (settings.Fsync)
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+        }
+
+        return (position, next);
+    }
+
+    /// <summary>Appends one record; completes with its offset once it is durable.</summary>
+    /// <param name="payload">The bytes; copied before the call returns, so the caller may reuse the buffer at once.</param>
+    /// <param name="cancellationToken">Stops waiting; the record may still become durable.</param>
+    public ValueTask<long> AppendAsync(ReadOnlySpan<byte> payload, CancellationToken cancellationToken)
+    {
+        var length = payload.Length;
+        return AppendBatchAsync(payload, new ReadOnlySpan<int>(in length), cancellationToken);
+    }
+
+    /// <summary>Appends records in one group commit; completes with the first record's offset once all are durable.</summary>
+    /// <param name="payloads">The payloads one after another; copied before the call returns.</param>
+    /// <param name="lengths">The length of each payload, in order.</param>
+    /// <param name="cancellationToken">Stops waiting; the records may still become durable.</param>
+    public ValueTask<long> AppendBatchAsync(ReadOnlySpan<byte> payloads, ReadOnlySpan<int> lengths, CancellationToken cancellationToken)
+    {
+        if (lengths.IsEmpty)
+        {
+            throw new ArgumentException("A batch needs at least one record.", nameof(lengths));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        long total = 0;
+        foreach (var length in lengths)
+        {
+            if (length < 0 || length > _settings.MaxRecordBytes)
+            {
+                throw new ArgumentException(
+                    $"A record of {length} bytes is larger than {LocalLogOptions.SectionName}:MaxRecordBytes ({_settings.MaxRecordBytes}).", nameof(payloads));
+            }
+
+            total += length;
+        }
+
+        if (total != payloads.Length)
+        {
+            throw new ArgumentException($"The lengths add up to {total} bytes but {payloads.Length} were given.", nameof(lengths));
+        }
+
+        var framedTotal = checked((int)total + (lengths.Length * RecordFormat.HeaderSize));
+        var timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        AppendCompletion completion;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_closing, this);
+            if (_fault is not null)
+            {
+                throw new IOException($"The local log '{_settings.Directory}' failed and accepts no appends until it is reopened.", _fault);
+            }
+
+            var group = _open;
+            if (group is null || (group.Length > 0 && group.Length + framedTotal > _settings.MaxBatchBytes))
+            {
+                group = _freeGroups.Count > 0 ? _freeGroups.Pop() : new WriteGroup();
+                group.FirstOffset = _nextOffset;
+                _queue.Enqueue(group);
+                _open = group;
+            }
+
+            var destination = group.Reserve(framedTotal);
+            var first = _nextOffset;
+            var read = 0;
+            var written = 0;
+            foreach (var length in lengths)
+            {
+                RecordFormat.Write(destination.Slice(written, RecordFormat.FramedSize(length)), _nextOffset++, timestamp, payloads.Slice(read, length));
+                read += length;
+                written += RecordFormat.FramedSize(length);
+            }
+
+            group.Records += lengths.Length;
+            completion = _freeCompletions.Count > 0 ? _freeCompletions.Pop() : new AppendCompletion(this);
+            completion.Offset = first;
+            group.Waiters.Add(completion);
+            if (_writerWaiting)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        var pending = new ValueTask<long>(completion, completion.Version);
+        return cancellationToken.CanBeCanceled ? new ValueTask<long>(pending.AsTask().WaitAsync(cancellationToken)) : pending;
+    }
+
+    /// <summary>Creates a reader positioned at an offset (clamped to what is still stored).</summary>
+    public LogReader CreateReader(long fromOffset) => new(this, fromOffset);
+
+    /// <summary>Completes when a record at or after <paramref name="offset"/> is durable, or the log closes.</summary>
+    public Task WaitForRecordAsync(long offset)
+    {
+        lock (_gate)
+        {
+            if (_durableNextOffset > offset || _closing)
+            {
+                return Task.CompletedTask;
+            }
+
+            return (_dataArrived ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>Registers a consumer (it then holds back retention) and returns its committed offset: the next offset it has to process.</summary>
+    public long RegisterConsumer(string consumer)
+    {
+        ConsumerName.ThrowIfInvalid(consumer);
+        lock (_gate)
+        {
+            if (!_consumers.TryGetValue(consumer, out var committed))
+            {
+                committed = _segments[0].BaseOffset;
+                _consumers[consumer] = committed;
+            }
+
+            return committed;
+        }
+    }
+
+    /// <summary>The committed offsets of every registered consumer.</summary>
+    public IReadOnlyDictionary<string, long> CommittedOffsets()
+    {
+        lock (_gate)
+        {
+            return new Dictionary<string, long>(_consumers, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// Durably stores that a consumer has processed every record below <paramref name="nextOffset"/>; an offset at or
+    /// below the stored one changes nothing (commits never move backwards). Then deletes segments every consumer passed.
+    /// </summary>
+    public async ValueTask CommitAsync(string consumer, long nextOffset, CancellationToken cancellationToken)
+    {
+        ConsumerName.ThrowIfInvalid(consumer);
+        var durableNext = DurableNextOffset;
+        if (nextOffset > durableNext)
+        {
+            throw new ArgumentOutOfRangeException(nameof(nextOffset), nextOffset, $"Consumer '{consumer}' cannot commit past the end of the log ({durableNext}).");
+        }
+
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (nextOffset <= RegisterConsumer(consumer))
+            {
+                return;
+            }
+
+            var path = Path.Combine(_settings.Directory, DurableFiles.OffsetFileName(consumer));
+            await Task.Run(() => DurableFiles.WriteOffsetFile(_settings.Directory, path, nextOffset, _settings.Fsync), CancellationToken.None).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _consumers[consumer] = nextOffset;
+            }
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+
+        ApplyRetention();
+    }
+
+    /// <summary>Lag per consumer (durable end − committed offset), for the lag gauge.</summary>
+    internal void CollectLag(List<(string Consumer, long Lag)> into)
+    {
+        lock (_gate)
+        {
+            foreach (var (consumer, committed) in _consumers)
+            {
+                into.Add((consumer, Math.Max(0, _durableNextOffset - committed)));
+            }
+        }
+    }
+
+    /// <summary>The segment that holds <paramref name="offset"/> (the first one when it is older than everything stored).</summary>
+    internal Segment FindSegment(long offset)
+    {
+        lock (_gate)
+        {
+            for (var i = _segments.Count - 1; i > 0; i--)
+            {
+                if (_segments[i].BaseOffset <= offset)
+                {
+                    return _segments[i];
+                }
+            }
+
+            return _segments[0];
+        }
+    }
+
+    /// <summary>The segment after <paramref name="segment"/>, if there is one yet.</summary>
+    internal Segment? SegmentAfter(Segment segment)
+    {
+        lock (_gate)
+        {
+            foreach (var candidate in _segments)
+            {
+                if (candidate.BaseOffset > segment.BaseOffset)
+                {
+                    return candidate;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private void ApplyRetention()
+    {
+        List<Segment>? doomed = null;
+        lock (_gate)
+        {
+            if (_consumers.Count == 0)
+            {
+                return;
+            }
+
+            var passed = long.MaxValue;
+            foreach (var committed in _consumers.Values)
+            {
+                passed = Math.Min(passed, committed);
+            }
+
+            // A sealed segment's records all lie below the next segment's base offset.
+            while (_segments.Count > 1 && _segments[0].Sealed && _segments[1].BaseOffset <= passed)
+            {
+                (doomed ??= []).Add(_segments[0]);
+                _segments.RemoveAt(0);
+            }
+        }
+
+        if (doomed is null)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var segment in doomed)
+            {
+                File.Delete(segment.Path);
+                LocalLogLog.SegmentDeleted(_logger, _settings.Name, segment.Path);
+            }
+
+            if (_settings.Fsync)
+            {
+                DurableFiles.SyncDirectory(_settings.Directory);
+            }
+        }
+        catch (IOException ex)
+        {
+            // A segment left behind is re-listed at the next open and deleted after the next commit; nothing is lost.
+            LocalLogLog.RetentionFailed(_logger, _settings.Name, ex);
+        }
+    }
+
+    private void WriterLoop()
+    {
+        try
+        {
+            while (true)
+            {
+                WriteGroup group;
+                lock (_gate)
+                {
+                    while (_queue.Count == 0)
+                    {
+                        if (_closing)
+                        {
+                            return;
+                        }
+
+                        _writerWaiting = true;
+                        Monitor.Wait(_gate);
+                        _writerWaiting = false;
+                    }
+
+                    group = _queue.Dequeue();
+                    if (ReferenceEquals(group, _open))
+                    {
+                        _open = null;
+                    }
+                }
+
+                CommitGroup(group);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Unexpected: fail everything still queued rather than leave appenders waiting forever.
+            LocalLogLog.WriterFailed(_logger, _settings.Name, ex);
+            FailQueued([], ex, permanently: true);
+        }
+        finally
+        {
+            _writerExited.TrySetResult();
+        }
+    }
+
+    private void CommitGroup(WriteGroup group)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            RandomAccess.Write(_activeHandle, group.Buffer.AsSpan(0, group.Length), _activeLength);
+            if (_settings.Fsync)
+            {
+                RandomAccess.FlushToDisk(_activeHandle);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LocalLogLog.WriteFailed(_logger, _settings.Name, group.Records, ex);
+            FailQueued([group], ex, permanently: !TryUndoPartialWrite());
+            return;
+        }
+
+        _activeLength += group.Length;
+        _active.Length = _activeLength;
+        TaskCompletionSource? arrived;
+        lock (_gate)
+        {
+            _durableNextOffset = group.FirstOffset + group.Records;
+            arrived = _dataArrived;
+            _dataArrived = null;
+        }
+
+        arrived?.TrySetResult();
+        _metrics?.LocalLogCommitted(_settings.Name, group.Records, group.Length, _settings.Fsync, Stopwatch.GetElapsedTime(started));
+        foreach (var waiter in group.Waiters)
+        {
+            waiter.Succeed();
+        }
+
+        lock (_gate)
+        {
+            group.Reset();
+            _freeGroups.Push(group);
+        }
+
+        if (_activeLength >= _settings.SegmentBytes)
+        {
+            Roll();
+        }
+    }
+
+    private bool TryUndoPartialWrite()
+    {
+        try
+        {
+            RandomAccess.SetLength(_activeHandle, _activeLength);
+            if (_settings.Fsync)
+            {
+                RandomAccess.FlushToDisk(_activeHandle);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LocalLogLog.WriterFailed(_logger, _settings.Name, ex);
+            return false;
+        }
+    }
+
+    /// <summary>Fails the given groups and every queued one; their offsets are handed out again.</summary>
+    private void FailQueued(List<WriteGroup> failed, Exception cause, bool permanently)
+    {
+        lock (_gate)
+        {
+            while (_queue.Count > 0)
+            {
+                failed.Add(_queue.Dequeue());
+            }
+
+            _open = null;
+            _nextOffset = _durableNextOffset;
+            if (permanently)
+            {
+                _fault ??= cause;
+            }
+        }
+
+        var records = failed.Sum(g => g.Records);
+        var error = new IOException(
+            $"Writing to the local log '{_settings.Directory}' failed; none of the {records} records of this group commit were acknowledged.", cause);
+        foreach (var group in failed)
+        {
+            foreach (var waiter in group.Waiters)
+            {
+                waiter.Fail(error);
+            }
+
+            lock (_gate)
+            {
+                group.Reset();
+                _freeGroups.Push(group);
+            }
+        }
+    }
+
+    private void Roll()
+    {
+        var baseOffset = DurableNextOffset;
+        var path = Path.Combine(_settings.Directory, DurableFiles.SegmentFileName(baseOffset));
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+            if (_settings.Fsync)
+            {
+                DurableFiles.SyncDirectory(_settings.Directory);
+            }
+        }
+        catch (IOException ex)
+        {
+            // Keep appending to the current segment; the roll is tried again after the next group commit.
+            LocalLogLog.RollFailed(_logger, _settings.Name, path, ex);
+            return;
+        }
+
+        var segment = new Segment(baseOffset, path, 0, isSealed: false);
+        var previous = _active;
+        lock (_gate)
+        {
+            _segments.Add(segment);
+        }
+
+        previous.Sealed = true;
+        _activeHandle.Dispose();
+        _active = segment;
+        _activeHandle = handle;
+        _activeLength = 0;
+        LocalLogLog.SegmentRolled(_logger, _settings.Name, path);
+    }
+
+    private void ReturnCompletion(AppendCompletion completion)
+    {
+        lock (_gate)
+        {
+            if (_freeCompletions.Count < 4096)
+            {
+                _freeCompletions.Push(completion);
+            }
+        }
+    }
+
+    /// <summary>Lets queued appends finish (write and fsync), stops the writer and closes the files.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (BeginClose())
+        {
+            await _writerExited.Task.ConfigureAwait(false);
+            EndClose();
+        }
+    }
+
+    /// <summary>Like <see cref="DisposeAsync"/>, for containers disposed synchronously: joins the writer thread.</summary>
+    public void Dispose()
+    {
+        if (BeginClose())
+        {
+            _writer.Join();
+            EndClose();
+        }
+    }
+
+    private bool BeginClose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+
+        TaskCompletionSource? arrived;
+        lock (_gate)
+        {
+            _closing = true;
+            arrived = _dataArrived;
+            _dataArrived = null;
+            Monitor.PulseAll(_gate);
+        }
+
+        arrived?.TrySetResult();
+        return true;
+    }
+
+    private void EndClose()
+    {
+        _metrics?.StopObservingLocalLog(this);
+        _activeHandle.Dispose();
+        _commitLock.Dispose();
+        LocalLogLog.Closed(_logger, _settings.Name, DurableNextOffset);
+    }
+
+    /// <summary>A queue entry of the writer: framed records of many appends that share one write and one fsync.</summary>
+    private sealed class WriteGroup
+    {
+        private const int InitialCapacity = 64 * 1024;
+
+        public byte[] Buffer { get; private set; } = ArrayPool<byte>.Shared.Rent(InitialCapacity);
+
+        public int Length { get; private set; }
+
+        public long FirstOffset { get; set; }
+
+        public int Records { get; set; }
+
+        public List<AppendCompletion> Waiters { get; } = [];
+
+        public Span<byte> Reserve(int size)
+        {
+            if (Length + size > Buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(Length + size, Buffer.Length * 2));
+                Buffer.AsSpan(0, Length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(Buffer);
+                Buffer = larger;
+            }
+
+            var span = Buffer.AsSpan(Length, size);
+            Length += size;
+            return span;
+        }
+
+        public void Reset()
+        {
+            Length = 0;
+            Records = 0;
+            Waiters.Clear();
+            if (Buffer.Length > 4 * InitialCapacity)
+            {
+                // Do not keep a huge buffer from one large batch.
+                ArrayPool<byte>.Shared.Return(Buffer);
+                Buffer = ArrayPool<byte>.Shared.Rent(InitialCapacity);
+            }
+        }
+    }
+
+    /// <summary>A pooled, reusable completion of one append (no allocation per append on the hot path).</summary>
+    private sealed class AppendCompletion(DurableLog owner) : IValueTaskSource<long>
+    {
+        private ManualResetValueTaskSourceCore<long> _core = new() { RunContinuationsAsynchronously = true };
+
+        public long Offset { get; set; }
+
+        public short Version => _core.Version;
+
+        public void Succeed() => _core.SetResult(Offset);
+
+        public void Fail(Exception error) => _core.SetException(error);
+
+        public long GetResult(short token)
+        {
+            try
+            {
+                return _core.GetResult(token);
+            }
+            finally
+            {
+                _core.Reset();
+                owner.ReturnCompletion(this);
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
+}
