@@ -99,7 +99,8 @@ public class InProcessMedallionBenchmarks
 /// <summary>
 /// Scale: one full run over 1 or 10 million generated events (≈ 1 % conversions) over 30 UTC days, then an incremental
 /// run of 1 % more. Reports the run time (the benchmark) and prints the peak working set and managed heap sampled
-/// during the runs (lines starting with <c>// medallion-scale</c>).
+/// during the runs (lines starting with <c>// medallion-scale</c>). Run in process so those lines reach the console:
+/// <c>dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*InProcessMedallionScale*' --inProcess</c>.
 /// </summary>
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 0, iterationCount: 1)]
 public class InProcessMedallionScaleBenchmarks
@@ -107,9 +108,15 @@ public class InProcessMedallionScaleBenchmarks
     private string _dir = string.Empty;
     private LocalDiskBlobStore? _store;
 
-    /// <summary>Events in bronze.</summary>
-    [Params(1_000_000)]
+    /// <summary>Events in bronze: 1 million, or the comma-separated counts in <c>MEDALLION_SCALE_EVENTS</c> (e.g. <c>10000000</c>).</summary>
+    [ParamsSource(nameof(EventCounts))]
     public int Events { get; set; }
+
+    /// <summary>The event counts to run.</summary>
+    public static IEnumerable<int> EventCounts() =>
+        Environment.GetEnvironmentVariable("MEDALLION_SCALE_EVENTS") is { Length: > 0 } counts
+            ? counts.Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))
+            : [1_000_000];
 
     [GlobalSetup]
     public void Setup()

@@ -605,16 +605,29 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
                 continue;
             }
 
-            await foreach (var row in ReadLakeFileAsync(item.Key, ct).ConfigureAwait(false))
+            var stream = await OpenSeekableAsync(item.Key, ct).ConfigureAwait(false);
+            if (stream is null)
             {
-                if (row.Event.ClickId is not { } id || !(lateReferences.Contains(id) || (!wasMerged && newReferences.Contains(id))))
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                if (!clickLookup.TryGetValue(id, out var kept) || MedallionRules.SurvivorOrder.Compare(row.Event, kept) < 0)
+            await using (stream.ConfigureAwait(false))
+            {
+                try
                 {
-                    clickLookup[id] = row.Event;
+                    Func<string, bool> wanted = wasMerged ? lateReferences.Contains : id => lateReferences.Contains(id) || newReferences.Contains(id);
+                    await foreach (var click in SilverTrafficColumns.ReadClicksAsync(stream, wanted, ct).ConfigureAwait(false))
+                    {
+                        var id = click.ClickId!;
+                        if (!clickLookup.TryGetValue(id, out var kept) || MedallionRules.SurvivorOrder.Compare(click, kept) < 0)
+                        {
+                            clickLookup[id] = click;
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not AffiliateSdkException)
+                {
+                    throw Unreadable(item.Key, ex);
                 }
             }
         }
@@ -622,10 +635,11 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
 
     private async Task WriteGoldAsync(DateOnly date, List<ConversionRow> conversionRows, CancellationToken ct)
     {
-        var hourly = new Dictionary<GoldKey, Accumulator>();
-        var daily = new Dictionary<GoldKey, Accumulator>();
+        var hourly = new Dictionary<DimKey, Accumulator>();
+        var daily = new Dictionary<DimKey, Accumulator>();
         foreach (var table in new[] { ImpressionsTable, ClicksTable })
         {
+            var impressions = table == ImpressionsTable;
             await foreach (var item in _store.ListAsync(TrafficPrefix(table, date), ct).ConfigureAwait(false))
             {
                 if (!BronzeLayout.IsDataFile(item.Key))
@@ -633,26 +647,24 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
                     continue;
                 }
 
-                await foreach (var row in ReadLakeFileAsync(item.Key, ct).ConfigureAwait(false))
+                var stream = await OpenSeekableAsync(item.Key, ct).ConfigureAwait(false);
+                if (stream is null)
                 {
-                    var e = row.Event;
-                    var hour = Acc(hourly, KeyOf(e, MedallionReference.PeriodOf(e.OccurredAt, GoldGrain.Hour)));
-                    var day = Acc(daily, KeyOf(e, MedallionReference.PeriodOf(e.OccurredAt, GoldGrain.Day)));
-                    if (e.Kind == EventKind.Impression)
+                    continue;
+                }
+
+                await using (stream.ConfigureAwait(false))
+                {
+                    try
                     {
-                        hour.Impressions++;
-                        day.Impressions++;
+                        await foreach (var batch in SilverTrafficColumns.ReadForGoldAsync(stream, ct).ConfigureAwait(false))
+                        {
+                            Aggregate(batch, impressions, hourly, daily);
+                        }
                     }
-                    else if (e.IsBot)
+                    catch (Exception ex) when (ex is not OperationCanceledException and not AffiliateSdkException)
                     {
-                        hour.BotClicks++;
-                        day.BotClicks++;
-                    }
-                    else
-                    {
-                        var visitor = MedallionRules.VisitorKey(e);
-                        hour.AddClick(visitor);
-                        day.AddClick(visitor);
+                        throw Unreadable(item.Key, ex);
                     }
                 }
             }
@@ -665,20 +677,48 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
                 continue;
             }
 
-            Acc(hourly, dims).AddConversion(c);
-            Acc(daily, dims with { Period = MedallionReference.PeriodOf(c.OccurredAt, GoldGrain.Day) }).AddConversion(c);
+            Acc(hourly, DimKey.Of(dims, dims.Period.UtcTicks)).AddConversion(c);
+            Acc(daily, DimKey.Of(dims, MedallionReference.PeriodOf(c.OccurredAt, GoldGrain.Day).UtcTicks)).AddConversion(c);
         }
 
         await WriteGoldPartitionAsync(GoldGrain.Hour, date, hourly, ct).ConfigureAwait(false);
         await WriteGoldPartitionAsync(GoldGrain.Day, date, daily, ct).ConfigureAwait(false);
     }
 
-    private async Task WriteGoldPartitionAsync(GoldGrain grain, DateOnly date, Dictionary<GoldKey, Accumulator> rows, CancellationToken ct)
+    private static void Aggregate(TrafficBatch batch, bool impressions, Dictionary<DimKey, Accumulator> hourly, Dictionary<DimKey, Accumulator> daily)
+    {
+        var d = batch.Dims;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var ticks = batch.OccurredAt[i].Ticks;
+            var hour = Acc(hourly, new DimKey(ticks - (ticks % TimeSpan.TicksPerHour), d[0][i], d[1][i], d[2][i], d[3][i], d[4][i], d[5][i], d[6][i], d[7][i], d[8][i]));
+            var day = Acc(daily, new DimKey(ticks - (ticks % TimeSpan.TicksPerDay), d[0][i], d[1][i], d[2][i], d[3][i], d[4][i], d[5][i], d[6][i], d[7][i], d[8][i]));
+            if (impressions)
+            {
+                hour.Impressions++;
+                day.Impressions++;
+            }
+            else if (batch.IsBot[i])
+            {
+                hour.BotClicks++;
+                day.BotClicks++;
+            }
+            else
+            {
+                // The reference's visitor key, built once per click (see MedallionRules.VisitorKey).
+                var visitor = string.Concat(batch.IpHash[i] ?? string.Empty, "|", batch.UserAgent[i] ?? string.Empty);
+                hour.AddClick(visitor);
+                day.AddClick(visitor);
+            }
+        }
+    }
+
+    private async Task WriteGoldPartitionAsync(GoldGrain grain, DateOnly date, Dictionary<DimKey, Accumulator> rows, CancellationToken ct)
     {
         var list = new List<KeyValuePair<GoldKey, GoldMetrics>>(rows.Count);
         foreach (var (key, acc) in rows)
         {
-            list.Add(new(key, acc.ToMetrics()));
+            list.Add(new(key.ToGoldKey(), acc.ToMetrics()));
         }
 
         list.Sort(static (a, b) => CompareKeys(a.Key, b.Key));
@@ -904,10 +944,7 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
 
     private static Dictionary<string, string> SchemaMetadata(string schema) => new(StringComparer.Ordinal) { [BronzeSchema.SchemaKey] = schema };
 
-    private static GoldKey KeyOf(TrackingEvent e, DateTimeOffset period) =>
-        new(period, e.AffiliateId, e.OfferId, e.CampaignId, e.Sub1, e.Sub2, e.Sub3, e.Sub4, e.Sub5, e.Country);
-
-    private static Accumulator Acc(Dictionary<GoldKey, Accumulator> rows, GoldKey key)
+    private static Accumulator Acc(Dictionary<DimKey, Accumulator> rows, DimKey key)
     {
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, key, out _);
         return slot ??= new Accumulator();
@@ -1033,6 +1070,17 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
         public HashSet<string> Vanished { get; } = new(StringComparer.Ordinal);
 
         public SortedDictionary<(string Table, DateOnly Date), List<BronzeRecord>> Misplaced { get; } = [];
+    }
+
+    /// <summary>A gold key without allocation: the period's UTC ticks and the dimensions.</summary>
+    private readonly record struct DimKey(
+        long PeriodTicks, string? AffiliateId, string? OfferId, string? CampaignId, string? Sub1, string? Sub2, string? Sub3, string? Sub4, string? Sub5, string? Country)
+    {
+        public static DimKey Of(GoldKey key, long periodTicks) =>
+            new(periodTicks, key.AffiliateId, key.OfferId, key.CampaignId, key.Sub1, key.Sub2, key.Sub3, key.Sub4, key.Sub5, key.Country);
+
+        public GoldKey ToGoldKey() =>
+            new(new DateTimeOffset(PeriodTicks, TimeSpan.Zero), AffiliateId, OfferId, CampaignId, Sub1, Sub2, Sub3, Sub4, Sub5, Country);
     }
 
     /// <summary>One gold row being summed.</summary>

@@ -11,8 +11,12 @@ public sealed class InProcessMedallionEngineTests
 {
     private static readonly DateTimeOffset T0 = MedallionGenerators.T0;
 
+    // Ordered by every key field, null apart from empty (a record's ToString shows both alike).
     private static List<KeyValuePair<GoldKey, GoldMetrics>> Sorted(IReadOnlyDictionary<GoldKey, GoldMetrics> gold) =>
-        [.. gold.OrderBy(p => p.Key.Period).ThenBy(p => p.Key.ToString(), StringComparer.Ordinal)];
+        [.. gold.OrderBy(p => p.Key.Period).ThenBy(p => SortText(p.Key), StringComparer.Ordinal)];
+
+    private static string SortText(GoldKey k) =>
+        string.Join("\u0000", new[] { k.AffiliateId, k.OfferId, k.CampaignId, k.Sub1, k.Sub2, k.Sub3, k.Sub4, k.Sub5, k.Country }.Select(s => s is null ? "\u0001null" : "=" + s));
 
     private static async Task AssertMatchesReference(MedallionLake lake, IReadOnlyList<TrackingEvent> events)
     {
