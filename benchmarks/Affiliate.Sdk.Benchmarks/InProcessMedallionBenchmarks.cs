@@ -99,8 +99,8 @@ public class InProcessMedallionBenchmarks
 /// <summary>
 /// Scale: one full run over 1 or 10 million generated events (≈ 1 % conversions) over 30 UTC days, then an incremental
 /// run of 1 % more. Reports the run time (the benchmark) and prints the peak working set and managed heap sampled
-/// during the runs (lines starting with <c>// medallion-scale</c>). Run in process so those lines reach the console:
-/// <c>dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*InProcessMedallionScale*' --inProcess</c>.
+/// during the runs (lines starting with <c>// medallion-scale</c> in the benchmark log):
+/// <c>MEDALLION_SCALE_EVENTS=10000000 dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*InProcessMedallionScale*'</c>.
 /// </summary>
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 0, iterationCount: 1)]
 public class InProcessMedallionScaleBenchmarks
