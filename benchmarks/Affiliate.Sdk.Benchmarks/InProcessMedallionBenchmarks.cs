@@ -8,7 +8,6 @@ using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Offers;
 using Affiliate.Sdk.Pipeline;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 
 namespace Affiliate.Sdk.Benchmarks;
 
@@ -99,10 +98,10 @@ public class InProcessMedallionBenchmarks
 /// <summary>
 /// Scale: one full run over 1 or 10 million generated events (≈ 1 % conversions) over 30 UTC days, then an incremental
 /// run of 1 % more. Reports the run time (the benchmark) and prints the peak working set and managed heap sampled
-/// during the runs (lines starting with <c>// medallion-scale</c> in the benchmark log):
-/// <c>MEDALLION_SCALE_EVENTS=10000000 dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*InProcessMedallionScale*'</c>.
+/// during the runs (lines starting with <c>// medallion-scale</c> in the benchmark log). One cold run is the measurement:
+/// <c>MEDALLION_SCALE_EVENTS=10000000 dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*InProcessMedallionScale*'
+/// --inProcess --strategy ColdStart --launchCount 1 --warmupCount 0 --iterationCount 1</c>.
 /// </summary>
-[SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 0, iterationCount: 1)]
 public class InProcessMedallionScaleBenchmarks
 {
     private string _dir = string.Empty;

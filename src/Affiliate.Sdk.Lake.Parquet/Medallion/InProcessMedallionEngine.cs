@@ -363,10 +363,14 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
             }
         }
 
-        lookupRows.Sort(static (a, b) => string.CompareOrdinal(a.Event.ClickId, b.Event.ClickId));
-        await WriteEventsFileAsync(_clickLookupKey, lookupRows, "medallion_click_lookup/1", ct).ConfigureAwait(false);
-        var conversionRows = conversions.Values.OrderBy(e => e.EventId).Select(e => new BronzeRecord(e, StateIngestion)).ToList();
-        await WriteEventsFileAsync(_conversionsKey, conversionRows, "medallion_conversions/1", ct).ConfigureAwait(false);
+        // Without new bronze rows neither can have changed (a resumed run still has its bronze files to read).
+        if (newFiles.Count > run.Vanished.Count)
+        {
+            lookupRows.Sort(static (a, b) => string.CompareOrdinal(a.Event.ClickId, b.Event.ClickId));
+            await WriteEventsFileAsync(_clickLookupKey, lookupRows, "medallion_click_lookup/1", ct).ConfigureAwait(false);
+            var conversionRows = conversions.Values.OrderBy(e => e.EventId).Select(e => new BronzeRecord(e, StateIngestion)).ToList();
+            await WriteEventsFileAsync(_conversionsKey, conversionRows, "medallion_conversions/1", ct).ConfigureAwait(false);
+        }
 
         // 7. silver_conversions partitions that changed.
         var byDate = current.Values.GroupBy(r => r.Date).ToDictionary(g => g.Key, g => g.OrderBy(r => r.EventId).ToList());
@@ -774,7 +778,7 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
         var e = record.Event;
         if (e.Kind == EventKind.Conversion)
         {
-            if (expected is not null)
+            if (expected is not null && run.MisplacedFiles.Add(key))
             {
                 // A conversion in a traffic file: its click id is resolved by the late scan.
                 LogMisplacedRow(_logger, key, e.EventId);
@@ -785,7 +789,7 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
         }
 
         var partition = (e.Kind == EventKind.Click ? ClicksTable : ImpressionsTable, DateOf(e.OccurredAt));
-        if (expected is not null)
+        if (expected is not null && run.MisplacedFiles.Add(key))
         {
             LogMisplacedRow(_logger, key, e.EventId);
         }
@@ -1054,7 +1058,7 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Looking up {New} newly referenced and {Late} re-checked click ids in silver clicks")]
     private static partial void LogClickScan(ILogger logger, int @new, int late);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Bronze file {Key} holds event {EventId} of another partition; it is merged into its own partition")]
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Bronze file {Key} holds events of other partitions (first: {EventId}); they are merged into their own partitions")]
     private static partial void LogMisplacedRow(ILogger logger, string key, Guid eventId);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Medallion run: {Files} bronze files read, {Covered} compacted files skipped, {Traffic} silver traffic partitions and {Conversions} conversion dates rewritten, {Gold} gold partitions written in {ElapsedMs:F0} ms")]
@@ -1068,6 +1072,8 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
         public HashSet<string> Started { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Vanished { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> MisplacedFiles { get; } = new(StringComparer.Ordinal);
 
         public SortedDictionary<(string Table, DateOnly Date), List<BronzeRecord>> Misplaced { get; } = [];
     }

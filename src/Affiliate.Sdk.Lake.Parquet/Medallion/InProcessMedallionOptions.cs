@@ -11,7 +11,7 @@ public sealed class InProcessMedallionOptions
     /// <summary>The lake folder (ending in '/') where the engine keeps its manifest and lookup state. Default <c>_state/medallion/</c>.</summary>
     public string StatePrefix { get; set; } = "_state/medallion/";
 
-    /// <summary>At most this many new bronze files are processed per run (oldest keys first); 0 means no limit. Bounds a run's duration on a backlog.</summary>
+    /// <summary>At most this many new bronze files are processed per run (in key order); 0 means no limit. Bounds a run's duration on a backlog.</summary>
     public int MaxBronzeFilesPerRun { get; set; }
 
     /// <summary>Rows per Parquet row group in the silver and gold files the engine writes. Default 122,880.</summary>

@@ -319,6 +319,32 @@ public sealed class InProcessMedallionEngineTests
     }
 
     [Fact]
+    public async Task Rows_in_a_file_of_another_partition_are_merged_into_their_own()
+    {
+        using var lake = new MedallionLake();
+        var click = Click("k1", T0);
+        var otherDay = Click("k2", T0.AddDays(1), sub1: "other-day");
+        var conversion = Conversion("k1", T0.AddHours(1));
+        var impression = new TrackingEvent { EventId = Guid.CreateVersion7(), Kind = EventKind.Impression, OccurredAt = T0, ReceivedAt = T0, OfferId = "o1", AffiliateId = "a1" };
+        TrackingEvent[] events = [click, otherDay, conversion, impression];
+        await lake.WriteBronzeAsync([click]);
+
+        // A file written by another tool into the click partition of T0's date, holding rows of other partitions.
+        var key = $"bronze/events/kind=click/dt={T0:yyyy-MM-dd}/hour=12/part-other-tool.parquet";
+        var rows = events.Select(e => new BronzeRecord(e, new IngestionInfo("other", "0", "0", T0))).ToList();
+        await using (var upload = await lake.Store.StartUploadAsync(key, default))
+        {
+            await BronzeParquet.WriteEventsAsync(upload.Content, rows, 0, rows.Count, 100, null, default);
+            await upload.CommitAsync(default);
+        }
+
+        await lake.Engine().RunAsync(default);
+
+        await AssertMatchesReference(lake, events);
+        Assert.Contains($"silver/clicks/dt={T0.AddDays(1):yyyy-MM-dd}/", string.Join(" ", (await lake.SnapshotAsync("silver/")).Keys), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Rerunning_with_nothing_new_writes_nothing()
     {
         using var lake = new MedallionLake();
