@@ -50,16 +50,35 @@ internal static class BronzeParquet
         }
 
         var writer = await ParquetWriter.CreateAsync(BronzeSchema.Rejects, destination, BronzeSchema.CreateOptions(), false, cancellationToken).ConfigureAwait(false);
-        await using var writerScope = writer.ConfigureAwait(false);
-        writer.CustomMetadata = new Dictionary<string, string> { [BronzeSchema.SchemaKey] = BronzeSchema.RejectsSchemaName };
-        using var rowGroup = writer.CreateRowGroup();
-        await rowGroup.WriteAsync(BronzeSchema.Payload, payload).ConfigureAwait(false);
-        await rowGroup.WriteAsync(BronzeSchema.Reason, reason).ConfigureAwait(false);
-        await rowGroup.WriteAsync(BronzeSchema.Source, source).ConfigureAwait(false);
-        await rowGroup.WriteAsync(BronzeSchema.SourcePartition, partition).ConfigureAwait(false);
-        await rowGroup.WriteAsync(BronzeSchema.SourcePosition, position).ConfigureAwait(false);
-        await rowGroup.WriteAsync<DateTime>(BronzeSchema.LandedAt, landed, null, null, cancellationToken).ConfigureAwait(false);
-        rowGroup.CompleteValidate();
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.CustomMetadata = new Dictionary<string, string> { [BronzeSchema.SchemaKey] = BronzeSchema.RejectsSchemaName };
+            using var rowGroup = writer.CreateRowGroup();
+            await rowGroup.WriteAsync(BronzeSchema.Payload, payload).ConfigureAwait(false);
+            await rowGroup.WriteAsync(BronzeSchema.Reason, reason).ConfigureAwait(false);
+            await rowGroup.WriteAsync(BronzeSchema.Source, source).ConfigureAwait(false);
+            await rowGroup.WriteAsync(BronzeSchema.SourcePartition, partition).ConfigureAwait(false);
+            await rowGroup.WriteAsync(BronzeSchema.SourcePosition, position).ConfigureAwait(false);
+            await rowGroup.WriteAsync<DateTime>(BronzeSchema.LandedAt, landed, null, null, cancellationToken).ConfigureAwait(false);
+            rowGroup.CompleteValidate();
+        }
+
+        TimestampStatisticsPatch.Apply(destination, [new Dictionary<string, (long, long)> { [BronzeSchema.LandedAt.Name] = Bounds(landed) }]);
+    }
+
+    /// <summary>The min and max of timestamps, in microseconds since the Unix epoch.</summary>
+    internal static (long Min, long Max) Bounds(DateTime[] values)
+    {
+        var min = long.MaxValue;
+        var max = long.MinValue;
+        foreach (var v in values)
+        {
+            var micros = (v.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+            min = Math.Min(min, micros);
+            max = Math.Max(max, micros);
+        }
+
+        return (min, max);
     }
 
     /// <summary>Reads the key-value metadata of a Parquet file.</summary>
@@ -263,8 +282,15 @@ internal static class BronzeParquet
     internal sealed class EventFileWriter : IAsyncDisposable
     {
         private readonly ParquetWriter _writer;
+        private readonly Stream _destination;
+        private readonly List<IReadOnlyDictionary<string, (long Min, long Max)>> _timeBounds = [];
+        private bool _disposed;
 
-        private EventFileWriter(ParquetWriter writer) => _writer = writer;
+        private EventFileWriter(ParquetWriter writer, Stream destination)
+        {
+            _writer = writer;
+            _destination = destination;
+        }
 
         public long Rows { get; private set; }
 
@@ -281,7 +307,7 @@ internal static class BronzeParquet
             }
 
             writer.CustomMetadata = custom;
-            return new EventFileWriter(writer);
+            return new EventFileWriter(writer, destination);
         }
 
         public async Task WriteRowGroupAsync(IReadOnlyList<BronzeRecord> rows, int start, int count, CancellationToken cancellationToken)
@@ -386,12 +412,29 @@ internal static class BronzeParquet
             await rg.WriteAsync<ReadOnlyMemory<char>>(BronzeSchema.SourcePosition, sourcePosition, null, null, cancellationToken).ConfigureAwait(false);
             await rg.WriteAsync<DateTime>(BronzeSchema.LandedAt, landed, null, null, cancellationToken).ConfigureAwait(false);
             rg.CompleteValidate();
+            _timeBounds.Add(new Dictionary<string, (long, long)>(StringComparer.Ordinal)
+            {
+                [BronzeSchema.OccurredAt.Name] = Bounds(occurred),
+                [BronzeSchema.ReceivedAt.Name] = Bounds(received),
+                [BronzeSchema.LandedAt.Name] = Bounds(landed),
+            });
             Rows += count;
         }
 
         /// <summary>Strings go to Parquet as character memory: no per-column conversion copy.</summary>
         private static ReadOnlyMemory<char>? Chars(string? value) => value?.AsMemory();
 
-        public ValueTask DisposeAsync() => _writer.DisposeAsync();
+        /// <summary>Writes the footer, then corrects the timestamp statistics in it (see <see cref="TimestampStatisticsPatch"/>).</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            await _writer.DisposeAsync().ConfigureAwait(false);
+            TimestampStatisticsPatch.Apply(_destination, _timeBounds);
+        }
     }
 }

@@ -156,7 +156,7 @@ public sealed partial class LakeCompactor
             {
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [BronzeSchema.CompactedFromKey] = string.Join(',', compactedFrom) };
                 using var buffer = new MemoryStream();
-                var target = upload.Content.CanSeek ? upload.Content : buffer;
+                var target = upload.Content is { CanSeek: true, CanRead: true } ? upload.Content : buffer;
                 var file = await BronzeParquet.EventFileWriter.CreateAsync(target, metadata, cancellationToken).ConfigureAwait(false);
                 await using (file.ConfigureAwait(false))
                 {

@@ -3,6 +3,7 @@ using Affiliate.Sdk.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,7 +38,7 @@ public static class ParquetLakeAffiliateSdkBuilderExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ParquetLakeOptions>, ParquetLakeOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IBlobStore>(sp => new LocalDiskBlobStore(sp.GetRequiredService<IOptions<ParquetLakeOptions>>().Value.Root));
+        services.TryAddSingleton<IBlobStore>(sp => new LocalDiskBlobStore(ResolveRoot(sp, sp.GetRequiredService<IOptions<ParquetLakeOptions>>().Value.Root)));
         services.TryAddSingleton<ILakeWriter>(sp => new ParquetLakeWriter(
             sp.GetRequiredService<IBlobStore>(),
             sp.GetRequiredService<IOptions<ParquetLakeOptions>>().Value,
@@ -51,6 +52,12 @@ public static class ParquetLakeAffiliateSdkBuilderExtensions
             sp.GetService<ILogger<LakeCompactor>>()));
         return builder.AddStreamToLake();
     }
+
+    /// <summary>A relative root resolves against the host's content root when there is a host, else the working directory.</summary>
+    private static string ResolveRoot(IServiceProvider services, string root) =>
+        Path.IsPathRooted(root) || services.GetService<IHostEnvironment>() is not { ContentRootPath: { Length: > 0 } contentRoot }
+            ? Path.GetFullPath(root)
+            : Path.GetFullPath(Path.Combine(contentRoot, root));
 
     /// <summary>Binds a section when the container has an <see cref="IConfiguration"/> (the runtime's rule, for this package).</summary>
     private static void BindSectionIfPresent<T>(OptionsBuilder<T> builder, string sectionPath)

@@ -8,7 +8,7 @@ public sealed class ParquetLakeOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "AffiliateSdk:Lake";
 
-    /// <summary>The lake's root directory for the local-disk store; relative paths resolve against the current directory.</summary>
+    /// <summary>The lake's root directory for the local-disk store; relative paths resolve against the host's content root (else the working directory).</summary>
     public string Root { get; set; } = "data/lake";
 
     /// <summary>Roll a file once its buffered rows reach about this many bytes (uncompressed estimate). Default 64 MiB.</summary>

@@ -1,3 +1,4 @@
+using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,6 +28,7 @@ public sealed partial class ParquetLakeWriter : ILakeWriter
     private readonly Lock _sync = new();
     private readonly Dictionary<string, Buffer<BronzeRecord>> _events = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Buffer<RejectedRecord>> _rejects = new(StringComparer.Ordinal);
+    private readonly Dictionary<(EventKind Kind, long Hour), string> _partitionKeys = [];
     private long _bufferedBytes;
     private bool _disposed;
 
@@ -140,7 +142,7 @@ public sealed partial class ParquetLakeWriter : ILakeWriter
             {
                 foreach (var r in records)
                 {
-                    var partition = BronzeLayout.EventPartition(r.Event.Kind, r.Event.OccurredAt);
+                    var partition = PartitionKey(r.Event.Kind, r.Event.OccurredAt);
                     if (!_events.TryGetValue(partition, out var buffer))
                     {
                         _events[partition] = buffer = new Buffer<BronzeRecord>(now);
@@ -267,6 +269,23 @@ public sealed partial class ParquetLakeWriter : ILakeWriter
         }
     }
 
+    /// <summary>The partition folder of an event; cached per kind and hour, as a batch spans few of them.</summary>
+    private string PartitionKey(EventKind kind, DateTimeOffset occurredAt)
+    {
+        var hour = occurredAt.UtcTicks / TimeSpan.TicksPerHour;
+        if (!_partitionKeys.TryGetValue((kind, hour), out var key))
+        {
+            if (_partitionKeys.Count > 10_000)
+            {
+                _partitionKeys.Clear();
+            }
+
+            _partitionKeys[(kind, hour)] = key = BronzeLayout.EventPartition(kind, occurredAt);
+        }
+
+        return key;
+    }
+
     internal static long EstimateBytes(BronzeRecord r)
     {
         var e = r.Event;
@@ -284,13 +303,13 @@ public sealed partial class ParquetLakeWriter : ILakeWriter
         var upload = await _store.StartUploadAsync(key, cancellationToken).ConfigureAwait(false);
         await using (upload.ConfigureAwait(false))
         {
-            if (upload.Content.CanSeek)
+            if (upload.Content is { CanSeek: true, CanRead: true })
             {
                 await write(upload.Content, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                // Parquet writes its footer after seeking; stores with forward-only uploads get a buffered copy.
+                // The footer is patched after it is written (seek and read back); stores with forward-only uploads get a buffered copy.
                 using var buffer = new MemoryStream();
                 await write(buffer, cancellationToken).ConfigureAwait(false);
                 buffer.Position = 0;

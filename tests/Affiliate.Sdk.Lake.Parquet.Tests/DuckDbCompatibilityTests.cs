@@ -84,6 +84,36 @@ public sealed class DuckDbCompatibilityTests
         Assert.Equal(landed, ((DateTimeOffset)reader.GetFieldValue<DateTimeOffset>(3)).ToUniversalTime());
     }
 
+    [Fact]
+    public async Task DuckDb_time_filters_see_every_matching_row_because_timestamp_statistics_are_exact()
+    {
+        using var dir = new TempDirectory();
+        var start = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero).AddTicks(1_234_567);
+        var records = Enumerable.Range(0, 1000).Select(i => LakeGenerators.Click(i, start.AddTicks(i * 36_000_000L + 7))).ToList();
+        var store = new LocalDiskBlobStore(dir.Path);
+        var writer = new ParquetLakeWriter(store, new ParquetLakeOptions { RowGroupRows = 100 });
+        await writer.AppendAsync(records, [], default);
+        await writer.FlushAsync(default);
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.Parameters.Add(new DuckDBParameter("glob", Glob(store, "bronze/events/**/*.parquet")));
+        command.Parameters.Add(new DuckDBParameter("from", records[250].Event.OccurredAt));
+
+        // Row-group pruning uses the footer statistics: wrong ones would drop matching rows.
+        command.CommandText = "SELECT count(*) FROM read_parquet($glob, hive_partitioning = false) WHERE occurred_at >= $from";
+        Assert.Equal(750L, Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture));
+        command.CommandText = "SELECT count(*) FROM read_parquet($glob, hive_partitioning = false) WHERE landed_at < $from";
+        Assert.Equal(250L, Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture));
+
+        command.Parameters.RemoveAt(1);
+        command.CommandText = """
+            SELECT count(*) FROM parquet_metadata($glob) m
+            WHERE m.path_in_schema IN ('occurred_at', 'received_at', 'landed_at')
+              AND (m.stats_min::TIMESTAMPTZ < TIMESTAMPTZ '2026-11-25 00:00:00+00' OR m.stats_max::TIMESTAMPTZ > TIMESTAMPTZ '2026-11-27 00:00:00+00')
+            """;
+        Assert.Equal(0L, Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture));
+    }
+
     [Property(Arbitrary = [typeof(LakeArbitraries)], MaxTest = 15)]
     public void DuckDb_reads_the_same_values_with_exact_decimals_and_utc_times(BronzeRecord[] records)
     {

@@ -150,6 +150,9 @@ public sealed partial class StreamToLakeWorker : BackgroundService
 
     private async Task FlushAndCommitAsync(Pending pending, CancellationToken cancellationToken)
     {
+        using var activity = AffiliateSdkTelemetry.ActivitySource.StartActivity("lake.flush");
+        activity?.SetTag("affiliate.source", _source.Name);
+        activity?.SetTag("affiliate.lake.records", pending.Records + pending.Rejects);
         var started = Stopwatch.GetTimestamp();
         var commit = await RetryAsync(ct => _writer.FlushAsync(ct), "flush", cancellationToken).ConfigureAwait(false);
         var checkpoint = pending.Checkpoint();
@@ -158,6 +161,7 @@ public sealed partial class StreamToLakeWorker : BackgroundService
         _flushDuration.Record(elapsed.TotalSeconds, _sourceTag);
         _landed.Add(pending.Records, _sourceTag);
         _rejected.Add(pending.Rejects, _sourceTag);
+        activity?.SetTag("affiliate.lake.files", commit.Files.Count);
         LogFlushed(_logger, commit.Files.Count, pending.Records, pending.Rejects, elapsed.TotalMilliseconds);
         pending.Clear();
     }
