@@ -82,72 +82,86 @@ public static class GoldParquet
 
     internal static async Task WriteAsync(Stream destination, IReadOnlyList<KeyValuePair<GoldKey, GoldMetrics>> rows, int rowGroupRows, string schemaName, CancellationToken cancellationToken)
     {
+        var bounds = new List<IReadOnlyDictionary<string, (long Min, long Max)>>();
         var writer = await ParquetWriter.CreateAsync(Schema, destination, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, cancellationToken).ConfigureAwait(false);
-        await using var scope = writer.ConfigureAwait(false);
-        writer.CustomMetadata = new Dictionary<string, string> { [SchemaKey] = schemaName };
-        for (var start = 0; start < rows.Count || start == 0; start += rowGroupRows)
+        await using (writer.ConfigureAwait(false))
         {
-            var n = Math.Min(rowGroupRows, rows.Count - start);
-            var period = new DateTime[n];
-            var dims = new string?[9][];
-            for (var d = 0; d < dims.Length; d++)
+            writer.CustomMetadata = new Dictionary<string, string> { [SchemaKey] = schemaName };
+            for (var start = 0; start < rows.Count || start == 0; start += rowGroupRows)
             {
-                dims[d] = new string?[n];
-            }
+                var n = Math.Min(rowGroupRows, rows.Count - start);
+                var period = new DateTime[n];
+                var dims = new string?[9][];
+                for (var d = 0; d < dims.Length; d++)
+                {
+                    dims[d] = new string?[n];
+                }
 
-            var counts = new long[7][];
-            for (var c = 0; c < counts.Length; c++)
-            {
-                counts[c] = new long[n];
-            }
+                var counts = new long[7][];
+                for (var c = 0; c < counts.Length; c++)
+                {
+                    counts[c] = new long[n];
+                }
 
-            var revenue = new decimal[n];
-            var payout = new decimal[n];
-            for (var i = 0; i < n; i++)
-            {
-                var (k, m) = rows[start + i];
-                period[i] = k.Period.UtcDateTime;
-                dims[0][i] = k.AffiliateId;
-                dims[1][i] = k.OfferId;
-                dims[2][i] = k.CampaignId;
-                dims[3][i] = k.Sub1;
-                dims[4][i] = k.Sub2;
-                dims[5][i] = k.Sub3;
-                dims[6][i] = k.Sub4;
-                dims[7][i] = k.Sub5;
-                dims[8][i] = k.Country;
-                counts[0][i] = m.Impressions;
-                counts[1][i] = m.Clicks;
-                counts[2][i] = m.UniqueClicks;
-                counts[3][i] = m.BotClicks;
-                counts[4][i] = m.Conversions;
-                counts[5][i] = m.PendingConversions;
-                counts[6][i] = m.RejectedConversions;
-                revenue[i] = m.Revenue;
-                payout[i] = m.Payout;
-            }
+                var revenue = new decimal[n];
+                var payout = new decimal[n];
+                for (var i = 0; i < n; i++)
+                {
+                    var (k, m) = rows[start + i];
+                    period[i] = k.Period.UtcDateTime;
+                    dims[0][i] = k.AffiliateId;
+                    dims[1][i] = k.OfferId;
+                    dims[2][i] = k.CampaignId;
+                    dims[3][i] = k.Sub1;
+                    dims[4][i] = k.Sub2;
+                    dims[5][i] = k.Sub3;
+                    dims[6][i] = k.Sub4;
+                    dims[7][i] = k.Sub5;
+                    dims[8][i] = k.Country;
+                    counts[0][i] = m.Impressions;
+                    counts[1][i] = m.Clicks;
+                    counts[2][i] = m.UniqueClicks;
+                    counts[3][i] = m.BotClicks;
+                    counts[4][i] = m.Conversions;
+                    counts[5][i] = m.PendingConversions;
+                    counts[6][i] = m.RejectedConversions;
+                    revenue[i] = m.Revenue;
+                    payout[i] = m.Payout;
+                }
 
-            using var rg = writer.CreateRowGroup();
-            await rg.WriteAsync<DateTime>(Period, period, null, null, cancellationToken).ConfigureAwait(false);
-            DataField<string>[] dimFields = [AffiliateId, OfferId, CampaignId, Sub1, Sub2, Sub3, Sub4, Sub5, Country];
-            for (var d = 0; d < dimFields.Length; d++)
-            {
-                await rg.WriteAsync(dimFields[d], dims[d]!).ConfigureAwait(false);
-            }
+                using var rg = writer.CreateRowGroup();
+                await rg.WriteAsync<DateTime>(Period, period, null, null, cancellationToken).ConfigureAwait(false);
+                DataField<string>[] dimFields = [AffiliateId, OfferId, CampaignId, Sub1, Sub2, Sub3, Sub4, Sub5, Country];
+                for (var d = 0; d < dimFields.Length; d++)
+                {
+                    await rg.WriteAsync(dimFields[d], dims[d]!).ConfigureAwait(false);
+                }
 
-            DataField<long>[] countFields = [Impressions, Clicks, UniqueClicks, BotClicks, Conversions, PendingConversions, RejectedConversions];
-            for (var c = 0; c < countFields.Length; c++)
-            {
-                await rg.WriteAsync<long>(countFields[c], counts[c], null, null, cancellationToken).ConfigureAwait(false);
-            }
+                DataField<long>[] countFields = [Impressions, Clicks, UniqueClicks, BotClicks, Conversions, PendingConversions, RejectedConversions];
+                for (var c = 0; c < countFields.Length; c++)
+                {
+                    await rg.WriteAsync<long>(countFields[c], counts[c], null, null, cancellationToken).ConfigureAwait(false);
+                }
 
-            await rg.WriteAsync<decimal>(Revenue, revenue, null, null, cancellationToken).ConfigureAwait(false);
-            await rg.WriteAsync<decimal>(Payout, payout, null, null, cancellationToken).ConfigureAwait(false);
-            rg.CompleteValidate();
-            if (rows.Count == 0)
-            {
-                break;
+                await rg.WriteAsync<decimal>(Revenue, revenue, null, null, cancellationToken).ConfigureAwait(false);
+                await rg.WriteAsync<decimal>(Payout, payout, null, null, cancellationToken).ConfigureAwait(false);
+                rg.CompleteValidate();
+                if (n > 0)
+                {
+                    bounds.Add(new Dictionary<string, (long, long)>(StringComparer.Ordinal) { [Period.Name] = BronzeParquet.Bounds(period) });
+                }
+
+                if (rows.Count == 0)
+                {
+                    break;
+                }
             }
+        }
+
+        // Parquet.Net 6.1 writes micros timestamp statistics in millis; engines that prune by them would skip rows.
+        if (bounds.Count > 0)
+        {
+            TimestampStatisticsPatch.Apply(destination, bounds);
         }
     }
 

@@ -67,9 +67,6 @@ internal static class SilverConversionsParquet
 
     public static async Task WriteAsync(Stream destination, IReadOnlyList<ConversionRow> rows, string currency, CancellationToken cancellationToken)
     {
-        var writer = await ParquetWriter.CreateAsync(Schema, destination, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, cancellationToken).ConfigureAwait(false);
-        await using var scope = writer.ConfigureAwait(false);
-        writer.CustomMetadata = new Dictionary<string, string> { [GoldParquet.SchemaKey] = SchemaName };
         var n = rows.Count;
         var cols = new string?[15][];
         for (var c = 0; c < cols.Length; c++)
@@ -103,27 +100,38 @@ internal static class SilverConversionsParquet
             payout[i] = r.Payout;
         }
 
-        using var rg = writer.CreateRowGroup();
-        await rg.WriteAsync(EventId, cols[0]!).ConfigureAwait(false);
-        await rg.WriteAsync<DateTime>(OccurredAt, occurred, null, null, cancellationToken).ConfigureAwait(false);
-        await rg.WriteAsync(ClickId, cols[1]!).ConfigureAwait(false);
-        await rg.WriteAsync(ClickEventId, cols[2]!).ConfigureAwait(false);
-        await rg.WriteAsync(TransactionId, cols[3]!).ConfigureAwait(false);
-        await rg.WriteAsync(OfferId, cols[4]!).ConfigureAwait(false);
-        await rg.WriteAsync(AffiliateId, cols[5]!).ConfigureAwait(false);
-        await rg.WriteAsync(CampaignId, cols[6]!).ConfigureAwait(false);
-        await rg.WriteAsync(Sub1, cols[7]!).ConfigureAwait(false);
-        await rg.WriteAsync(Sub2, cols[8]!).ConfigureAwait(false);
-        await rg.WriteAsync(Sub3, cols[9]!).ConfigureAwait(false);
-        await rg.WriteAsync(Sub4, cols[10]!).ConfigureAwait(false);
-        await rg.WriteAsync(Sub5, cols[11]!).ConfigureAwait(false);
-        await rg.WriteAsync(Country, cols[12]!).ConfigureAwait(false);
-        await rg.WriteAsync(Status, cols[13]!).ConfigureAwait(false);
-        await rg.WriteAsync<decimal>(Revenue, revenue, null, null, cancellationToken).ConfigureAwait(false);
-        await rg.WriteAsync<decimal>(Payout, payout, null, null, cancellationToken).ConfigureAwait(false);
-        await rg.WriteAsync(Currency, Enumerable.Repeat(currency, n).ToArray()).ConfigureAwait(false);
-        await rg.WriteAsync(Reason, cols[14]!).ConfigureAwait(false);
-        rg.CompleteValidate();
+        var writer = await ParquetWriter.CreateAsync(Schema, destination, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, cancellationToken).ConfigureAwait(false);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.CustomMetadata = new Dictionary<string, string> { [GoldParquet.SchemaKey] = SchemaName };
+            using var rg = writer.CreateRowGroup();
+            await rg.WriteAsync(EventId, cols[0]!).ConfigureAwait(false);
+            await rg.WriteAsync<DateTime>(OccurredAt, occurred, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync(ClickId, cols[1]!).ConfigureAwait(false);
+            await rg.WriteAsync(ClickEventId, cols[2]!).ConfigureAwait(false);
+            await rg.WriteAsync(TransactionId, cols[3]!).ConfigureAwait(false);
+            await rg.WriteAsync(OfferId, cols[4]!).ConfigureAwait(false);
+            await rg.WriteAsync(AffiliateId, cols[5]!).ConfigureAwait(false);
+            await rg.WriteAsync(CampaignId, cols[6]!).ConfigureAwait(false);
+            await rg.WriteAsync(Sub1, cols[7]!).ConfigureAwait(false);
+            await rg.WriteAsync(Sub2, cols[8]!).ConfigureAwait(false);
+            await rg.WriteAsync(Sub3, cols[9]!).ConfigureAwait(false);
+            await rg.WriteAsync(Sub4, cols[10]!).ConfigureAwait(false);
+            await rg.WriteAsync(Sub5, cols[11]!).ConfigureAwait(false);
+            await rg.WriteAsync(Country, cols[12]!).ConfigureAwait(false);
+            await rg.WriteAsync(Status, cols[13]!).ConfigureAwait(false);
+            await rg.WriteAsync<decimal>(Revenue, revenue, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync<decimal>(Payout, payout, null, null, cancellationToken).ConfigureAwait(false);
+            await rg.WriteAsync(Currency, Enumerable.Repeat(currency, n).ToArray()).ConfigureAwait(false);
+            await rg.WriteAsync(Reason, cols[14]!).ConfigureAwait(false);
+            rg.CompleteValidate();
+        }
+
+        // Parquet.Net 6.1 writes micros timestamp statistics in millis; engines that prune by them would skip rows.
+        if (n > 0)
+        {
+            TimestampStatisticsPatch.Apply(destination, [new Dictionary<string, (long, long)>(StringComparer.Ordinal) { [OccurredAt.Name] = BronzeParquet.Bounds(occurred) }]);
+        }
     }
 
     public static async Task<List<ConversionRow>> ReadAsync(Stream stream, CancellationToken cancellationToken)

@@ -61,5 +61,10 @@ public sealed class GoldParquetContractTests
             Assert.Equal(10m, gold.Revenue);
             Assert.Equal(new DateTimeOffset(t0.UtcDateTime.Date, TimeSpan.Zero), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc), TimeSpan.Zero));
         }
+
+        // A filter on period must not lose rows to row-group pruning by column statistics.
+        command.CommandText = "SELECT sum(clicks)::BIGINT FROM read_parquet($glob, hive_partitioning = false) WHERE period = $day";
+        command.Parameters.Add(new DuckDBParameter("day", new DateTimeOffset(t0.UtcDateTime.Date, TimeSpan.Zero).AddDays(1).UtcDateTime));
+        Assert.Equal(1L, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
     }
 }
