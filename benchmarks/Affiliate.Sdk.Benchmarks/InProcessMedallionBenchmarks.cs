@@ -98,9 +98,10 @@ public class InProcessMedallionBenchmarks
 /// <summary>
 /// Scale: one full run over 1 or 10 million generated events (≈ 1 % conversions) over 30 UTC days, then an incremental
 /// run of 1 % more. Reports the run time (the benchmark) and prints the peak working set and managed heap sampled
-/// during the runs (lines starting with <c>// medallion-scale</c> in the benchmark log). One cold run is the measurement:
+/// during the runs (lines starting with <c>// medallion-scale</c> in the benchmark log). One cold run is the measurement
+/// (out of process: the in-process toolchain gives up on runs longer than a few minutes):
 /// <c>MEDALLION_SCALE_EVENTS=10000000 dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*InProcessMedallionScale*'
-/// --inProcess --strategy ColdStart --launchCount 1 --warmupCount 0 --iterationCount 1</c>.
+/// --strategy ColdStart --launchCount 1 --warmupCount 0 --iterationCount 1</c>.
 /// </summary>
 public class InProcessMedallionScaleBenchmarks
 {
@@ -120,6 +121,22 @@ public class InProcessMedallionScaleBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // MEDALLION_SCALE_LAKE names a lake generated earlier for this count: its bronze is reused, its silver, gold and state dropped.
+        if (Environment.GetEnvironmentVariable("MEDALLION_SCALE_LAKE") is { Length: > 0 } reuse && Directory.Exists(Path.Combine(reuse, "bronze")))
+        {
+            _dir = reuse;
+            foreach (var folder in new[] { "silver", "gold", "_state" })
+            {
+                if (Directory.Exists(Path.Combine(reuse, folder)))
+                {
+                    Directory.Delete(Path.Combine(reuse, folder), recursive: true);
+                }
+            }
+
+            _store = new LocalDiskBlobStore(_dir);
+            return;
+        }
+
         _dir = Path.Combine(Path.GetTempPath(), "affiliate-medallion-scale", Guid.NewGuid().ToString("N"));
         _store = new LocalDiskBlobStore(_dir);
         var sw = Stopwatch.StartNew();
@@ -154,7 +171,10 @@ public class InProcessMedallionScaleBenchmarks
                 + $"{result.Elapsed.TotalSeconds:F1} s, peak working set {sampler.PeakWorkingSet / 1048576.0:F0} MiB");
         }
 
-        Directory.Delete(_dir, recursive: true);
+        if (Environment.GetEnvironmentVariable("MEDALLION_SCALE_LAKE") is not { Length: > 0 })
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
     }
 
     /// <summary>Samples the working set and managed heap every 50 ms.</summary>
