@@ -230,7 +230,7 @@ internal static class MedallionBenchData
         for (var i = 0; i < events; i++)
         {
             var index = firstIndex + i;
-            var occurred = start.AddTicks(span * i / events).AddTicks(random.Next(600_000_000) / 10 * 10);
+            var occurred = start.AddTicks((long)((Int128)span * i / events)).AddTicks(random.Next(600_000_000) / 10 * 10);
             var roll = random.Next(1000);
             var kind = roll < 10 ? EventKind.Conversion : roll < 300 ? EventKind.Impression : EventKind.Click;
             var e = new TrackingEvent
