@@ -26,7 +26,7 @@ public static class KafkaAffiliateSdkBuilderExtensions
         var options = services.AddOptions<KafkaOptions>();
         if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<KafkaOptions>)))
         {
-            BindSectionIfPresent(options, KafkaOptions.SectionName);
+            options.BindSectionIfPresent(KafkaOptions.SectionName);
             options.ValidateOnStart();
         }
 
@@ -54,17 +54,4 @@ public static class KafkaAffiliateSdkBuilderExtensions
 
     private static ILogger? CreateLogger(IServiceProvider services) =>
         services.GetService<ILoggerFactory>()?.CreateLogger("Affiliate.Sdk.Kafka");
-
-    /// <summary>Binds the section when the container has an <see cref="IConfiguration"/>; plain containers keep code-set values.</summary>
-    private static void BindSectionIfPresent<T>(OptionsBuilder<T> builder, string sectionPath)
-        where T : class
-    {
-        builder.Services.AddSingleton<IConfigureOptions<T>>(sp => new ConfigureNamedOptions<T>(builder.Name, options =>
-        {
-            if (sp.GetService<IConfiguration>() is { } configuration)
-            {
-                configuration.GetSection(sectionPath).Bind(options);
-            }
-        }));
-    }
 }

@@ -29,7 +29,7 @@ public static class KinesisAffiliateSdkBuilderExtensions
         var options = services.AddOptions<KinesisOptions>();
         if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<KinesisOptions>)))
         {
-            BindSectionIfPresent(options, KinesisOptions.SectionName);
+            options.BindSectionIfPresent(KinesisOptions.SectionName);
             options.ValidateOnStart();
         }
 
@@ -69,17 +69,4 @@ public static class KinesisAffiliateSdkBuilderExtensions
         Path.IsPathRooted(directory) || services.GetService<IHostEnvironment>() is not { ContentRootPath: { Length: > 0 } root }
             ? Path.GetFullPath(directory)
             : Path.GetFullPath(Path.Combine(root, directory));
-
-    /// <summary>Binds the section when the container has an <see cref="IConfiguration"/>; plain containers keep code-set values.</summary>
-    private static void BindSectionIfPresent<T>(OptionsBuilder<T> builder, string sectionPath)
-        where T : class
-    {
-        builder.Services.AddSingleton<IConfigureOptions<T>>(sp => new ConfigureNamedOptions<T>(builder.Name, o =>
-        {
-            if (sp.GetService<IConfiguration>() is { } configuration)
-            {
-                configuration.GetSection(sectionPath).Bind(o);
-            }
-        }));
-    }
 }

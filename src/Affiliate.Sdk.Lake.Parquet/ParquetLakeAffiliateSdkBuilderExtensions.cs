@@ -27,7 +27,7 @@ public static class ParquetLakeAffiliateSdkBuilderExtensions
         var options = services.AddOptions<ParquetLakeOptions>();
         if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<ParquetLakeOptions>)))
         {
-            BindSectionIfPresent(options, ParquetLakeOptions.SectionName);
+            options.BindSectionIfPresent(ParquetLakeOptions.SectionName);
             options.ValidateOnStart();
         }
 
@@ -58,17 +58,4 @@ public static class ParquetLakeAffiliateSdkBuilderExtensions
         Path.IsPathRooted(root) || services.GetService<IHostEnvironment>() is not { ContentRootPath: { Length: > 0 } contentRoot }
             ? Path.GetFullPath(root)
             : Path.GetFullPath(Path.Combine(contentRoot, root));
-
-    /// <summary>Binds a section when the container has an <see cref="IConfiguration"/> (the runtime's rule, for this package).</summary>
-    private static void BindSectionIfPresent<T>(OptionsBuilder<T> builder, string sectionPath)
-        where T : class
-    {
-        builder.Services.AddSingleton<IConfigureOptions<T>>(sp => new ConfigureNamedOptions<T>(builder.Name, options =>
-        {
-            if (sp.GetService<IConfiguration>() is { } configuration)
-            {
-                configuration.GetSection(sectionPath).Bind(options);
-            }
-        }));
-    }
 }

@@ -27,7 +27,7 @@ public static class S3AffiliateSdkBuilderExtensions
         var options = services.AddOptions<S3LakeOptions>();
         if (!services.Any(d => d.ServiceType == typeof(IValidateOptions<S3LakeOptions>)))
         {
-            BindSectionIfPresent(options, S3LakeOptions.SectionName);
+            options.BindSectionIfPresent(S3LakeOptions.SectionName);
             options.ValidateOnStart();
         }
 
@@ -48,18 +48,5 @@ public static class S3AffiliateSdkBuilderExtensions
         services.RemoveAll<IBlobStore>();
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
         return builder;
-    }
-
-    /// <summary>Binds a section when the container has an <see cref="IConfiguration"/> (the runtime's rule, for this package).</summary>
-    private static void BindSectionIfPresent<T>(OptionsBuilder<T> builder, string sectionPath)
-        where T : class
-    {
-        builder.Services.AddSingleton<IConfigureOptions<T>>(sp => new ConfigureNamedOptions<T>(builder.Name, options =>
-        {
-            if (sp.GetService<IConfiguration>() is { } configuration)
-            {
-                configuration.GetSection(sectionPath).Bind(options);
-            }
-        }));
     }
 }

@@ -127,6 +127,34 @@ public sealed class PipelineEndToEndTests
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri("/api/reports?from=2026-01-02&to=2026-01-01", UriKind.Relative))).StatusCode);
     }
 
+    [Fact]
+    public async Task An_offers_file_given_on_the_command_line_replaces_the_demo_catalogue()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"offers-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {
+              "Advertisers": [ { "Id": "adv-x", "PostbackSecrets": [ "a-secret-of-sixteen-chars" ] } ],
+              "Offers": [ { "Id": "X-1", "AdvertiserId": "adv-x", "UrlTemplate": "https://x.example/?c={click_id}",
+                            "Revenue": { "Kind": "Flat", "Value": 3 }, "Payout": { "Kind": "Flat", "Value": 2 } } ]
+            }
+            """);
+        try
+        {
+            await using var host = await SampleHostProcess.StartAsync(new Dictionary<string, string>(), "--offers", file);
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
+
+            using var offers = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/offers", UriKind.Relative)));
+
+            Assert.Equal(["X-1"], offers.RootElement.GetProperty("offers").EnumerateArray().Select(o => o.GetProperty("id").GetString()));
+            Assert.Equal(HttpStatusCode.Found, (await http.GetAsync(new Uri("/t/click?offer=X-1&aff=1", UriKind.Relative))).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/t/click?offer=1001&aff=1", UriKind.Relative))).StatusCode);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static async Task<JsonDocument> WaitForReportAsync(HttpClient http, SampleHostProcess host, string query, DateTimeOffset lastSent, int expectedConversions)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);

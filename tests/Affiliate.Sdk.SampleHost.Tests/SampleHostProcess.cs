@@ -34,7 +34,7 @@ public sealed class SampleHostProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<SampleHostProcess> StartAsync(IDictionary<string, string> settings)
+    public static async Task<SampleHostProcess> StartAsync(IDictionary<string, string> settings, params string[] arguments)
     {
         var root = RepositoryRoot();
 #if DEBUG
@@ -62,6 +62,11 @@ public sealed class SampleHostProcess : IAsyncDisposable
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["AffiliateSdk__LocalLog__Directory"] = Path.Combine(data, "log");
         info.Environment["AffiliateSdk__Lake__Root"] = Path.Combine(data, "lake");

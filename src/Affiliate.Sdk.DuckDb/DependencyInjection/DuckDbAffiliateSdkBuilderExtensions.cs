@@ -29,7 +29,7 @@ public static class DuckDbAffiliateSdkBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
 
-        var options = services.AddOptions<DuckDbMedallionOptions>().BindConfigurationSection(DuckDbMedallionOptions.SectionName);
+        var options = services.AddOptions<DuckDbMedallionOptions>().BindSectionIfPresent(DuckDbMedallionOptions.SectionName);
         if (configure is not null)
         {
             options.Configure(configure);
@@ -38,7 +38,7 @@ public static class DuckDbAffiliateSdkBuilderExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DuckDbMedallionOptions>, DuckDbMedallionOptionsValidator>());
 
-        services.AddOptions<MedallionOptions>().BindConfigurationSection(MedallionSectionName).ValidateOnStart();
+        services.AddOptions<MedallionOptions>().BindSectionIfPresent(MedallionSectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MedallionOptions>, MedallionOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);

@@ -81,21 +81,3 @@ internal sealed class MedallionOptionsValidator : IValidateOptions<MedallionOpti
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
-
-/// <summary>Configuration binding for this package (the runtime's equivalent helper is internal to it).</summary>
-internal static class DuckDbOptionsBuilderExtensions
-{
-    /// <summary>Binds options from a section when the container has an <see cref="IConfiguration"/>; otherwise code settings stay.</summary>
-    public static OptionsBuilder<T> BindConfigurationSection<T>(this OptionsBuilder<T> builder, string sectionPath)
-        where T : class
-    {
-        builder.Services.AddSingleton<IConfigureOptions<T>>(sp => new ConfigureNamedOptions<T>(builder.Name, options =>
-        {
-            if (sp.GetService<IConfiguration>() is { } configuration)
-            {
-                configuration.GetSection(sectionPath).Bind(options);
-            }
-        }));
-        return builder;
-    }
-}
