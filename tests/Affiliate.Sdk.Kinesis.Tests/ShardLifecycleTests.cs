@@ -77,9 +77,18 @@ public sealed class ShardLifecycleTests(KinesisLocal server)
         var stream = await server.CreateStreamAsync(4);
         using var dir = new TempDirectory();
         var events = TestEvents.Mixed(2000);
-        await using (var publisher = new KinesisEventPublisher(server.CreateClient(stream), server.Options(stream)))
+        await using var publisher = new KinesisEventPublisher(server.CreateClient(stream), server.Options(stream));
+        await publisher.PublishBatchAsync(events.Take(500).ToList(), CancellationToken.None);
+
+        // The rest keeps arriving while the second worker joins and takes its share of the leases, so that both
+        // workers have records to read whatever the speed of the machine.
+        async Task PublishTheRestAsync()
         {
-            await publisher.PublishBatchAsync(events, CancellationToken.None);
+            foreach (var slice in events.Skip(500).Chunk(100))
+            {
+                await Task.Delay(300);
+                await publisher.PublishBatchAsync(slice, CancellationToken.None);
+            }
         }
 
         var busy = new ConcurrentDictionary<string, string>();
@@ -122,7 +131,7 @@ public sealed class ShardLifecycleTests(KinesisLocal server)
             }
         }
 
-        await Task.WhenAll(RunAsync("worker-a", TimeSpan.Zero), RunAsync("worker-b", TimeSpan.FromMilliseconds(300)));
+        await Task.WhenAll(RunAsync("worker-a", TimeSpan.Zero), RunAsync("worker-b", TimeSpan.FromMilliseconds(300)), PublishTheRestAsync());
 
         Assert.Empty(violations);
         Assert.Equal(events.Select(e => e.EventId).ToHashSet(), seen.ToHashSet());
