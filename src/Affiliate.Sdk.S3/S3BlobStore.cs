@@ -102,7 +102,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     /// <exception cref="ArgumentException">The key is not a valid relative '/'-separated key.</exception>
     public string GetUri(string key)
     {
-        S3Keys.Validate(key, nameof(key));
+        BlobKey.Validate(key, nameof(key));
         return $"s3://{Bucket}/{Prefix}{key}";
     }
 
@@ -139,7 +139,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     /// <inheritdoc />
     public async IAsyncEnumerable<BlobItem> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        S3Keys.ValidatePrefix(prefix, nameof(prefix));
+        BlobKey.ValidatePrefix(prefix, nameof(prefix));
         var fullPrefix = Prefix + prefix;
         string? continuation = null;
         do
@@ -283,7 +283,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
     private string ObjectKey(string key, string paramName)
     {
-        S3Keys.Validate(key, paramName);
+        BlobKey.Validate(key, paramName);
         var objectKey = Prefix + key;
         if (System.Text.Encoding.UTF8.GetByteCount(objectKey) > S3Keys.MaxKeyBytes)
         {

@@ -1,65 +1,8 @@
 namespace Affiliate.Sdk.S3;
 
-/// <summary>Checks blob keys the same way the local store does, so a lake moves between stores unchanged.</summary>
+/// <summary>S3's own limit on keys, on top of the contract's rules (<see cref="Pipeline.BlobKey"/>).</summary>
 internal static class S3Keys
 {
     /// <summary>S3's limit on a key's UTF-8 length.</summary>
     public const int MaxKeyBytes = 1024;
-
-    public static void Validate(string key, string paramName)
-    {
-        ArgumentNullException.ThrowIfNull(key, paramName);
-        if (key.Length == 0)
-        {
-            throw new ArgumentException("A blob key must not be empty.", paramName);
-        }
-
-        if (key[0] == '/' || key[^1] == '/')
-        {
-            throw new ArgumentException($"Blob key '{key}' must be relative and name an object: no leading or trailing '/'.", paramName);
-        }
-
-        CheckCharacters(key, paramName);
-        foreach (var segment in key.Split('/'))
-        {
-            if (segment.Length == 0 || segment is "." or "..")
-            {
-                throw new ArgumentException($"Blob key '{key}' has an empty, '.' or '..' segment; keys are '/'-separated relative paths.", paramName);
-            }
-        }
-    }
-
-    public static void ValidatePrefix(string prefix, string paramName)
-    {
-        ArgumentNullException.ThrowIfNull(prefix, paramName);
-        if (prefix.Length == 0)
-        {
-            return;
-        }
-
-        if (prefix[0] == '/')
-        {
-            throw new ArgumentException($"Prefix '{prefix}' must be relative: no leading '/'.", paramName);
-        }
-
-        CheckCharacters(prefix, paramName);
-        foreach (var segment in prefix.Split('/'))
-        {
-            if (segment is "." or "..")
-            {
-                throw new ArgumentException($"Prefix '{prefix}' has a '.' or '..' segment.", paramName);
-            }
-        }
-    }
-
-    private static void CheckCharacters(string key, string paramName)
-    {
-        foreach (var c in key)
-        {
-            if (c == '\\' || char.IsControl(c))
-            {
-                throw new ArgumentException($"Blob key '{key}' contains a backslash or a control character; use '/' as the separator.", paramName);
-            }
-        }
-    }
 }
