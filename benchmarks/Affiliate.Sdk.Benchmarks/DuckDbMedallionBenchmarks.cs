@@ -11,7 +11,7 @@ namespace Affiliate.Sdk.Benchmarks;
 /// A full DuckDB medallion run over a fresh state on a large bronze set, against the baseline of merely scanning
 /// the same Parquet once. Each iteration starts from an empty state directory (cold start, one run per iteration).
 /// Run: dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*DuckDbMedallion*'
-/// (BENCH_EVENTS=10000000 for the 10M set).
+/// (BENCH_EVENTS=10000000 for the 10M set, BENCH_DUCKDB_MEMORY_LIMIT=1GB to cap DuckDB's memory).
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 0, iterationCount: 3)]
@@ -36,7 +36,14 @@ public class DuckDbMedallionBenchmarks
             Console.WriteLine($"// generated {Events:N0} bronze events in {sw.Elapsed.TotalSeconds:F1} s");
         }
 
-        _options = new DuckDbMedallionOptions { LakeRoot = lake, StateDirectory = Path.Combine(_root, "state") };
+        _options = new DuckDbMedallionOptions
+        {
+            LakeRoot = lake,
+            StateDirectory = Path.Combine(_root, "state"),
+
+            // BENCH_DUCKDB_MEMORY_LIMIT (e.g. 1GB) caps DuckDB's buffer manager; unset keeps the engine's default.
+            MemoryLimit = Environment.GetEnvironmentVariable("BENCH_DUCKDB_MEMORY_LIMIT") ?? new DuckDbMedallionOptions().MemoryLimit,
+        };
     }
 
     [IterationSetup(Targets = [nameof(ScanBronze), nameof(MedallionRun)])]
