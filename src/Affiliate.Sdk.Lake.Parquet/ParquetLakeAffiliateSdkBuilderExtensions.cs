@@ -15,7 +15,7 @@ public static class ParquetLakeAffiliateSdkBuilderExtensions
     /// <summary>
     /// Adds the Parquet lake: a local-disk <see cref="IBlobStore"/> at <c>AffiliateSdk:Lake:Root</c> (unless another store,
     /// such as S3, is registered), the bronze <see cref="ILakeWriter"/>, <see cref="BronzeReader"/>, <see cref="LakeCompactor"/>
-    /// and the stream-to-lake worker. Options bind from <c>AffiliateSdk:Lake</c> and are validated at start.
+    /// the stream-to-lake worker and the compaction worker. Options bind from <c>AffiliateSdk:Lake</c> and are validated at start.
     /// </summary>
     /// <param name="builder">The SDK builder.</param>
     /// <param name="configure">Changes options after configuration binding.</param>
@@ -50,6 +50,11 @@ public static class ParquetLakeAffiliateSdkBuilderExtensions
             sp.GetRequiredService<IOptions<ParquetLakeOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<LakeCompactor>>()));
+        if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(LakeCompactionWorker)))
+        {
+            services.AddHostedService<LakeCompactionWorker>();
+        }
+
         return builder.AddStreamToLake();
     }
 

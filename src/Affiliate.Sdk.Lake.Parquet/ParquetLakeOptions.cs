@@ -31,6 +31,9 @@ public sealed class ParquetLakeOptions
 
     /// <summary>Compaction merges files smaller than this within a partition. Default 16 MiB.</summary>
     public long CompactionSmallFileBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>How often the compaction worker merges small bronze files; <see cref="TimeSpan.Zero"/> turns it off. Default 10 minutes.</summary>
+    public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Checks <see cref="ParquetLakeOptions"/> at start; every message names the setting.</summary>
@@ -74,6 +77,11 @@ internal sealed class ParquetLakeOptionsValidator : IValidateOptions<ParquetLake
         if (options.FlushParallelism < 1)
         {
             errors.Add($"{P}:FlushParallelism must be at least 1 (was {options.FlushParallelism}).");
+        }
+
+        if (options.CompactionInterval < TimeSpan.Zero)
+        {
+            errors.Add($"{P}:CompactionInterval must be zero (off) or positive (was {options.CompactionInterval}).");
         }
 
         if (options.CompactionSmallFileBytes < 1)
