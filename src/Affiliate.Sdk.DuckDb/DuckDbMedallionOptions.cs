@@ -21,8 +21,11 @@ public sealed class DuckDbMedallionOptions
     /// <summary>Most bronze files merged in one transaction; a run with more pending files commits several batches.</summary>
     public int MaxFilesPerBatch { get; set; } = 2000;
 
-    /// <summary>Optional DuckDB memory limit such as <c>4GB</c> (DuckDB's default is 80 % of RAM).</summary>
-    public string? MemoryLimit { get; set; }
+    /// <summary>
+    /// DuckDB's memory limit, such as <c>4GB</c>; it spills to disk beyond it. Default <c>1GB</c>, which keeps a 10-million-event
+    /// backfill under 2 GB of process memory; <see langword="null"/> leaves DuckDB's own default (80 % of RAM).
+    /// </summary>
+    public string? MemoryLimit { get; set; } = "1GB";
 
     /// <summary>Optional number of DuckDB worker threads (DuckDB's default is one per core).</summary>
     public int? Threads { get; set; }

@@ -81,5 +81,6 @@ public sealed class RegistrationTests
         Assert.Equal("data/lake", options.LakeRoot);
         Assert.Equal("data/duckdb", options.StateDirectory);
         Assert.Equal(TimeSpan.FromSeconds(2), options.Interval);
+        Assert.Equal("1GB", options.MemoryLimit);
     }
 }

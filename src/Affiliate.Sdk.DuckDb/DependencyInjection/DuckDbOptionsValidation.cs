@@ -41,7 +41,7 @@ internal sealed partial class DuckDbMedallionOptionsValidator : IValidateOptions
             errors.Add($"{P}:Threads must be at least 1 when set (was {options.Threads}).");
         }
 
-        if (options.MemoryLimit is { } limit && !MemoryLimitPattern().IsMatch(limit))
+        if (options.MemoryLimit is { } limit && !string.IsNullOrWhiteSpace(limit) && !MemoryLimitPattern().IsMatch(limit))
         {
             errors.Add($"{P}:MemoryLimit must be a size such as 512MB or 4GB (was '{limit}').");
         }
