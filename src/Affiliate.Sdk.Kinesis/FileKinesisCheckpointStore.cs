@@ -1,5 +1,5 @@
+using Affiliate.Sdk.IO;
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Affiliate.Sdk.Kinesis;
@@ -134,48 +134,6 @@ internal sealed partial class FileKinesisCheckpointStore : IKinesisCheckpointSto
         }
 
         File.Move(temp, path, overwrite: true);
-        FlushDirectory(_directory);
-    }
-
-    /// <summary>POSIX needs an fsync of the directory for a rename to survive power loss; Windows journals renames.</summary>
-    private static void FlushDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        var fd = Native.Open(directory, 0);
-        if (fd < 0)
-        {
-            throw new IOException($"Could not open '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
-        try
-        {
-            if (Native.Fsync(fd) != 0)
-            {
-                throw new IOException($"Could not flush '{directory}' (errno {Marshal.GetLastPInvokeError()}).");
-            }
-        }
-        finally
-        {
-            _ = Native.Close(fd);
-        }
-    }
-
-    private static partial class Native
-    {
-        [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static partial int Open(string path, int flags);
-
-        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static partial int Fsync(int fd);
-
-        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static partial int Close(int fd);
+        DurableDirectory.Flush(_directory);
     }
 }

@@ -1,3 +1,4 @@
+using Affiliate.Sdk.IO;
 using System.Runtime.CompilerServices;
 using Affiliate.Sdk.Pipeline;
 
@@ -181,10 +182,10 @@ public sealed class LocalDiskBlobStore : IBlobStore
             _committed = true;
 
             // Make the rename durable, and every directory entry created on the way to it.
-            DirectorySync.Flush(directory);
+            DurableDirectory.Flush(directory);
             foreach (var dir in created)
             {
-                DirectorySync.Flush(Path.GetDirectoryName(dir)!);
+                DurableDirectory.Flush(Path.GetDirectoryName(dir)!);
             }
 
             return new BlobItem(key, size, new DateTimeOffset(File.GetLastWriteTimeUtc(target), TimeSpan.Zero));

@@ -1,7 +1,6 @@
+using Affiliate.Sdk.IO;
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Affiliate.Sdk.LocalLog;
@@ -67,7 +66,7 @@ internal static partial class DurableFiles
         File.Move(temp, path, overwrite: true);
         if (fsync)
         {
-            SyncDirectory(directory);
+            DurableDirectory.Flush(directory);
         }
     }
 
@@ -76,58 +75,4 @@ internal static partial class DurableFiles
 
     public static SafeFileHandle OpenForRead(string path) =>
         File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-
-    /// <summary>
-    /// Makes a directory's entries (created, renamed and deleted files) durable. POSIX needs an fsync of the directory
-    /// itself, which .NET cannot open; Windows (NTFS) journals metadata and has nothing to do here.
-    /// </summary>
-    public static void SyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        var path = Encoding.UTF8.GetBytes(Path.GetFullPath(directory) + "\0");
-        var fd = NativeMethods.open(path, 0 /* O_RDONLY */);
-        if (fd < 0)
-        {
-            throw new IOException($"Could not open directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
-        try
-        {
-            if (NativeMethods.fsync(fd) != 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-
-                // EINVAL: the file system cannot sync directories (some network and virtual file systems); nothing to do.
-                if (errno != 22)
-                {
-                    throw new IOException($"Flushing directory '{directory}' to disk failed (errno {errno}).");
-                }
-            }
-        }
-        finally
-        {
-            _ = NativeMethods.close(fd);
-        }
-    }
-
-    private static class NativeMethods
-    {
-        [DllImport("libc", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code for this one call; the signature is blittable.
-        public static extern int open(byte[] path, int flags);
-
-        [DllImport("libc", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        public static extern int fsync(int fd);
-
-        [DllImport("libc", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        public static extern int close(int fd);
-#pragma warning restore SYSLIB1054
-    }
 }

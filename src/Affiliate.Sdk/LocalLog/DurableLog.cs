@@ -1,3 +1,4 @@
+using Affiliate.Sdk.IO;
 using System.Buffers;
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
@@ -180,7 +181,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             active.Length = validLength;
             if (created && settings.Fsync)
             {
-                DurableFiles.SyncDirectory(directory);
+                DurableDirectory.Flush(directory);
             }
 
             log = new DurableLog(settings, logger, metrics, time ?? TimeProvider.System, segments, handle)
@@ -496,7 +497,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
             if (_settings.Fsync)
             {
-                DurableFiles.SyncDirectory(_settings.Directory);
+                DurableDirectory.Flush(_settings.Directory);
             }
         }
         catch (IOException ex)
@@ -661,7 +662,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
             if (_settings.Fsync)
             {
-                DurableFiles.SyncDirectory(_settings.Directory);
+                DurableDirectory.Flush(_settings.Directory);
             }
         }
         catch (IOException ex)
