@@ -56,3 +56,6 @@ rm -f "$out.summary"
 
 log "Smoke test: the sample host's capture endpoints over HTTP"
 bash "$root/scripts/smoke-sample.sh"
+
+log "Packages as users get them: pack every src project, check them, run a consumer built from the packed feed"
+bash "$root/scripts/pack-and-consume.sh"
