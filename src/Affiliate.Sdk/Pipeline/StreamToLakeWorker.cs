@@ -112,6 +112,14 @@ public sealed partial class StreamToLakeWorker : BackgroundService
         {
             // Stopping: fall through to the final flush.
         }
+        catch (ObjectDisposedException ex)
+        {
+            // The host disposed the source or the lake without stopping the worker first: nothing can be
+            // flushed any more; what was read after the last checkpoint is read again on the next start.
+            LogDisposedUnderWorker(_logger, _source.Name, ex.ObjectName, pending.Records + pending.Rejects);
+            _health?.Report(HealthComponent, HealthStatus.Unhealthy, $"stopped: {ex.ObjectName} was disposed while the worker ran");
+            return;
+        }
 
         if (pending.Any)
         {
@@ -122,6 +130,11 @@ public sealed partial class StreamToLakeWorker : BackgroundService
             catch (OperationCanceledException) when (_stopToken.IsCancellationRequested)
             {
                 LogStoppedBeforeFlush(_logger, _source.Name, pending.Records + pending.Rejects);
+                return;
+            }
+            catch (ObjectDisposedException ex)
+            {
+                LogDisposedUnderWorker(_logger, _source.Name, ex.ObjectName, pending.Records + pending.Rejects);
                 return;
             }
         }
@@ -184,7 +197,7 @@ public sealed partial class StreamToLakeWorker : BackgroundService
             {
                 return await operation(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            catch (Exception ex) when (ex is not ObjectDisposedException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 _faults.Add(1, _sourceTag, new KeyValuePair<string, object?>("operation", name));
                 _health?.Report(HealthComponent, HealthStatus.Degraded, $"{name} on {_source.Name} failed (attempt {attempt}), retrying: {ex.Message}");
@@ -209,6 +222,9 @@ public sealed partial class StreamToLakeWorker : BackgroundService
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Lake flush committed {Files} files ({Rows} events, {Rejects} rejects) in {ElapsedMs} ms and checkpointed")]
     private static partial void LogFlushed(ILogger logger, int files, long rows, long rejects, double elapsedMs);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Stream-to-lake worker on {Source} stopped: {Component} was disposed before the worker was stopped; {Count} records will be read again from the last checkpoint")]
+    private static partial void LogDisposedUnderWorker(ILogger logger, string source, string component, long count);
 
     /// <summary>What was appended since the last commit, and the checkpoint that covers it.</summary>
     private sealed class Pending

@@ -33,6 +33,9 @@ public sealed class ListEventSource : IEventSource
     /// <summary>Fails the next N reads with an I/O error.</summary>
     public int FailReads { get; set; }
 
+    /// <summary>Set once the source was disposed under the worker: every later call throws <see cref="ObjectDisposedException"/>.</summary>
+    public bool Disposed { get; set; }
+
     /// <summary>Fails the next N commits with an I/O error.</summary>
     public int FailCommits { get; set; }
 
@@ -46,6 +49,7 @@ public sealed class ListEventSource : IEventSource
     public async ValueTask<SourceBatch> ReadAsync(int maxRecords, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Disposed, this);
         if (FailReads > 0)
         {
             FailReads--;

@@ -127,6 +127,24 @@ public sealed class StreamToLakeWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_source_disposed_under_the_worker_stops_it_instead_of_retrying_forever()
+    {
+        var log = LogWith(5);
+        var lake = new MemoryLakeWriter();
+        var source = new ListEventSource(log) { Disposed = true };
+        using var faults = new MetricCollector<long>(_metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Affiliate.Sdk", "affiliate.sdk.lake.worker.faults");
+        var worker = Worker(source, lake);
+
+        await worker.StartAsync(default);
+        await StreamEvents.Eventually(() => worker.ExecuteTask?.IsCompleted == true, "the worker stops on its own");
+
+        Assert.True(worker.ExecuteTask!.IsCompletedSuccessfully);
+        Assert.Empty(faults.GetMeasurementSnapshot());
+        Assert.Empty(lake.Snapshot().Rows);
+        await worker.StopAsync(default);
+    }
+
+    [Fact]
     public async Task Stopping_flushes_and_commits_what_was_read()
     {
         var log = LogWith(5, partitions: 1);
