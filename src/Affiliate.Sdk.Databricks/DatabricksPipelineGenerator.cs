@@ -125,7 +125,7 @@ public static class DatabricksPipelineGenerator
     private static string LakeUrl(string? url)
     {
         if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
-            || uri.Scheme is not ("s3" or "s3a" or "abfss" or "gs" or "dbfs") || url.Contains('\'', StringComparison.Ordinal))
+            || uri.Scheme is not ("s3" or "s3a" or "abfss" or "gs" or "dbfs") || url.Any(c => c is '\'' or '"' or '\\' || char.IsWhiteSpace(c) || char.IsControl(c)))
         {
             throw new ArgumentException(
                 $"AffiliateSdk:Databricks:LakeUrl is '{url}': expected the lake root as an s3://, s3a://, abfss://, gs:// or dbfs:/ URL.", nameof(url));
