@@ -114,6 +114,39 @@ public sealed class PortableCoreHarness : IDisposable
             Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM medallion_rejects"), CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Runs the reject rules and silver_events over a bronze table made by the given SQL; returns the rejects and the surviving ids.</summary>
+    public static (List<(string? EventId, string Reason)> Rejects, List<string> Survivors) RunOnBronze(MedallionSqlModel model, string createBronze)
+    {
+        using var connection = new DuckDBConnection("DataSource=:memory:");
+        connection.Open();
+        Execute(connection, "SET TimeZone = 'UTC';");
+        Execute(connection, DuckDbShims);
+        Execute(connection, createBronze);
+        var rejects = new List<(string?, string)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT event_id, reason FROM ({model.Rejects(MedallionSqlTables.BronzeEvents)}) ORDER BY bronze_file";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rejects.Add((Str(reader, 0), reader.GetString(1)));
+            }
+        }
+
+        var survivors = new List<string>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT event_id || '@' || CAST(received_at AS VARCHAR) FROM ({model.SilverEvents(MedallionSqlTables.BronzeEvents)}) ORDER BY 1";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                survivors.Add(reader.GetString(0));
+            }
+        }
+
+        return (rejects, survivors);
+    }
+
     private const string GoldColumns =
         "affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, impressions, clicks, unique_clicks, bot_clicks, conversions, pending_conversions, rejected_conversions, revenue, payout";
 
