@@ -88,20 +88,18 @@ CREATE OR ALTER DYNAMIC TABLE ANALYTICS.AFFILIATE.silver_conversions
     WAREHOUSE = TRANSFORM_WH
 AS
 WITH offers AS (
-    SELECT offer_id, currency, CAST(window_us AS BIGINT) AS window_us, rev_kind, CAST(rev_value AS DECIMAL(18,10)) AS rev_value, pay_kind, CAST(pay_value AS DECIMAL(18,10)) AS pay_value
-    FROM (VALUES
-        ('o1', 'USD', 2592000000000, 1, 10, 1, 7.5),
-        ('o2', 'EUR', 86400000000, 2, 0.125, 2, 0.08333333),
-        ('o3', 'GBP', 2592000000000, 1, 3.3333333, 1, 1.1),
-        ('o4', 'JPY', 21600000000, 2, 0.05, 2, 0.025)
+    SELECT * FROM (VALUES
+        ('o1', 'USD', CAST(2592000000000 AS BIGINT), 1, CAST(10 AS DECIMAL(18,10)), 1, CAST(7.5 AS DECIMAL(18,10))),
+        ('o2', 'EUR', CAST(86400000000 AS BIGINT), 2, CAST(0.125 AS DECIMAL(18,10)), 2, CAST(0.08333333 AS DECIMAL(18,10))),
+        ('o3', 'GBP', CAST(2592000000000 AS BIGINT), 1, CAST(3.3333333 AS DECIMAL(18,10)), 1, CAST(1.1 AS DECIMAL(18,10))),
+        ('o4', 'JPY', CAST(21600000000 AS BIGINT), 2, CAST(0.05 AS DECIMAL(18,10)), 2, CAST(0.025 AS DECIMAL(18,10)))
     ) AS v (offer_id, currency, window_us, rev_kind, rev_value, pay_kind, pay_value)
 ),
 rates AS (
-    SELECT currency, CAST(rate AS DECIMAL(18,10)) AS rate
-    FROM (VALUES
-        ('EUR', 1.08),
-        ('JPY', 0.0067123),
-        ('USD', 1)
+    SELECT * FROM (VALUES
+        ('EUR', CAST(1.08 AS DECIMAL(18,10))),
+        ('JPY', CAST(0.0067123 AS DECIMAL(18,10))),
+        ('USD', CAST(1 AS DECIMAL(18,10)))
     ) AS v (currency, rate)
 ),
 click_survivors AS (

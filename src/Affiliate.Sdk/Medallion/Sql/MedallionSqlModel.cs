@@ -343,23 +343,44 @@ public sealed class MedallionSqlModel
                 $"CAST(NULL AS INT) AS rev_kind, CAST(NULL AS {Rate}) AS rev_value, CAST(NULL AS INT) AS pay_kind, CAST(NULL AS {Rate}) AS pay_value WHERE 1 = 0";
         }
 
-        var sb = new StringBuilder();
-        sb.Append("SELECT offer_id, currency, CAST(window_us AS BIGINT) AS window_us, rev_kind, CAST(rev_value AS ").Append(Rate)
-            .Append(") AS rev_value, pay_kind, CAST(pay_value AS ").Append(Rate).Append(") AS pay_value").Append(Ws);
-        sb.Append("FROM (VALUES").Append(Ws);
-        for (var i = 0; i < offers.Count; i++)
+        var rows = new List<string>(offers.Count);
+        foreach (var o in offers)
         {
-            var o = offers[i];
             var id = SqlIdentifier.StringLiteral(o.Id, $"offer '{o.Id}'");
             var currency = Currency(o.Currency, $"the currency of offer '{o.Id}'");
-            var window = o.AttributionWindow.Ticks / 10;
-            sb.Append("    (").Append(id).Append(", '").Append(currency).Append("', ").Append(window.ToString(CultureInfo.InvariantCulture))
-                .Append(", ").Append(Kind(o.Revenue)).Append(", ").Append(Value(o.Revenue, o.Id, "revenue"))
-                .Append(", ").Append(Kind(o.Payout)).Append(", ").Append(Value(o.Payout, o.Id, "payout"))
-                .Append(i + 1 < offers.Count ? ")," : ")").Append(Ws);
+            var window = (o.AttributionWindow.Ticks / 10).ToString(CultureInfo.InvariantCulture);
+            rows.Add($"({id}, '{currency}', CAST({window} AS BIGINT), {Kind(o.Revenue)}, CAST({Value(o.Revenue, o.Id, "revenue")} AS {Rate}), " +
+                $"{Kind(o.Payout)}, CAST({Value(o.Payout, o.Id, "payout")} AS {Rate}))");
         }
 
-        sb.Append(") AS v (").Append(Columns).Append(')');
+        return Values(rows, Columns);
+    }
+
+    /// <summary>
+    /// <c>SELECT * FROM (VALUES …) AS v (columns)</c>, split into UNION ALL blocks: Snowflake takes at most 16,384 rows
+    /// in one VALUES clause. Numbers are cast in each row so no engine has to find a common type across rows.
+    /// </summary>
+    private static string Values(List<string> rows, string columns)
+    {
+        const int MaxRows = 10_000;
+        var sb = new StringBuilder();
+        for (var start = 0; start < rows.Count; start += MaxRows)
+        {
+            if (start > 0)
+            {
+                sb.Append(Ws).Append("UNION ALL").Append(Ws);
+            }
+
+            sb.Append("SELECT * FROM (VALUES").Append(Ws);
+            var end = Math.Min(rows.Count, start + MaxRows);
+            for (var i = start; i < end; i++)
+            {
+                sb.Append("    ").Append(rows[i]).Append(i + 1 < end ? "," : string.Empty).Append(Ws);
+            }
+
+            sb.Append(") AS v (").Append(columns).Append(')');
+        }
+
         return sb.ToString();
     }
 
@@ -377,17 +398,8 @@ public sealed class MedallionSqlModel
         }
 
         _ = dialect;
-        var sb = new StringBuilder();
-        sb.Append("SELECT currency, CAST(rate AS ").Append(Rate).Append(") AS rate").Append(Ws).Append("FROM (VALUES").Append(Ws);
-        var n = 0;
-        foreach (var (currency, rate) in rates)
-        {
-            sb.Append("    ('").Append(currency).Append("', ").Append(Decimal(rate, $"AffiliateSdk:Medallion:ExchangeRates:{currency}"))
-                .Append(++n < rates.Count ? ")," : ")").Append(Ws);
-        }
-
-        sb.Append(") AS v (currency, rate)");
-        return sb.ToString();
+        var rows = rates.Select(r => $"('{r.Key}', CAST({Decimal(r.Value, $"AffiliateSdk:Medallion:ExchangeRates:{r.Key}")} AS {Rate}))").ToList();
+        return Values(rows, "currency, rate");
     }
 
     private static int Kind(CommissionRule rule) => rule.Kind == CommissionKind.RevenueShare ? 2 : 1;
