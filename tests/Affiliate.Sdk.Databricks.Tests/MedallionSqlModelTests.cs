@@ -1,0 +1,79 @@
+using Affiliate.Sdk.DuckDb.Tests;
+using Affiliate.Sdk.Events;
+using Affiliate.Sdk.Medallion;
+using Affiliate.Sdk.Medallion.Sql;
+using Affiliate.Sdk.PortableCore.Tests;
+
+namespace Affiliate.Sdk.Databricks.Tests;
+
+/// <summary>The portable core's inputs: what it refuses, and edge cases of the catalog.</summary>
+public sealed class MedallionSqlModelTests
+{
+    [Fact]
+    public void A_rate_with_more_decimal_places_than_sql_keeps_exactly_is_refused_naming_the_setting()
+    {
+        var options = new MedallionOptions { ReportCurrency = "USD" };
+        options.ExchangeRates["EUR"] = 1.08000000001m;
+        var e = Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(MedallionGenerators.Catalog, options, MedallionSqlDialect.Snowflake));
+        Assert.Contains("AffiliateSdk:Medallion:ExchangeRates:EUR", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trailing_zeros_do_not_count_as_decimal_places()
+    {
+        var options = new MedallionOptions { ReportCurrency = "USD" };
+        options.ExchangeRates["EUR"] = 1.0800000000000000m;
+        var sql = MedallionSqlModel.Create(MedallionGenerators.Catalog, options, MedallionSqlDialect.Snowflake).SilverConversions;
+        Assert.Contains("('EUR', CAST(1.08 AS DECIMAL(18,10)))", sql, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("EURO")]
+    [InlineData("E'R")]
+    public void A_currency_that_is_not_a_three_letter_code_is_refused(string currency)
+    {
+        var catalog = new TestCatalog(TestCatalog.Flat("o1", 1m, 1m, currency));
+        var e = Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(catalog, MedallionGenerators.Options, MedallionSqlDialect.Databricks));
+        Assert.Contains("offer 'o1'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_schema_that_is_not_made_of_identifiers_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(MedallionGenerators.Catalog, MedallionGenerators.Options, MedallionSqlDialect.Snowflake, "DB.SCH; DROP"));
+        Assert.Equal("DB.SCH.gold_daily", MedallionSqlModel.Create(MedallionGenerators.Catalog, MedallionGenerators.Options, MedallionSqlDialect.Snowflake, "DB.SCH").Qualify(MedallionSqlTables.GoldDaily));
+    }
+
+    [Fact]
+    public void A_catalog_larger_than_one_values_clause_is_split_into_union_all_blocks()
+    {
+        var catalog = new TestCatalog([.. Enumerable.Range(0, 20_001).Select(i => TestCatalog.Flat("o" + i, 1m, 0.5m))]);
+        var sql = MedallionSqlModel.Create(catalog, MedallionGenerators.Options, MedallionSqlDialect.Snowflake).SilverConversions;
+        Assert.Equal(3, sql.Split("SELECT * FROM (VALUES").Length - 1 - 1); // three offer blocks, one rates block
+        Assert.Equal(2, sql.Split("UNION ALL").Length - 1);
+    }
+
+    [Fact]
+    public async Task With_an_empty_catalog_every_conversion_is_kept_unattributed_and_gold_counts_only_traffic()
+    {
+        var click = new TrackingEvent
+        {
+            EventId = Guid.NewGuid(), Kind = EventKind.Click, OccurredAt = MedallionGenerators.Base, ReceivedAt = MedallionGenerators.Base,
+            ClickId = "c1", OfferId = "o1", AffiliateId = "a1",
+        };
+        var conversion = new TrackingEvent
+        {
+            EventId = Guid.NewGuid(), Kind = EventKind.Conversion, OccurredAt = MedallionGenerators.Base.AddMinutes(1),
+            ReceivedAt = MedallionGenerators.Base.AddMinutes(1), ClickId = "c1", Status = ConversionStatus.Approved,
+        };
+        using var harness = new PortableCoreHarness();
+        await harness.WriteBronzeAsync([click, conversion]);
+        var run = harness.RunPortableSql(MedallionSqlModel.Create(new TestCatalog(), MedallionGenerators.Options, MedallionSqlDialect.Databricks));
+
+        var kept = Assert.Single(run.Conversions);
+        Assert.Equal(UnattributedReason.UnknownOffer, kept.Reason);
+        Assert.Null(kept.ClickEventId);
+        var row = Assert.Single(run.Hourly);
+        Assert.Equal(GoldMetrics.Zero with { Clicks = 1, UniqueClicks = 1 }, row.Value);
+    }
+}
