@@ -326,4 +326,32 @@ public sealed class SqlApiClientTests : IAsyncLifetime
         Assert.Equal("390144", e.Code);
         Assert.Equal(2, _server.Requests.Count);
     }
+
+    [Fact]
+    public async Task Unreachable_server_is_retried_then_reported_as_a_retryable_network_failure()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var options = TestKeys.Options(new Uri($"http://127.0.0.1:{port}"));
+        options.MaxRetries = 2;
+        using var client = new SnowflakeSqlApiClient(new HttpClient(), Microsoft.Extensions.Options.Options.Create(options));
+
+        var e = await Assert.ThrowsAsync<SnowflakeException>(() => client.ExecuteAsync(new SnowflakeStatement("SELECT 1"), CancellationToken.None));
+
+        Assert.Null(e.StatusCode);
+        Assert.True(e.IsRetryable);
+        Assert.Contains("'network' after 2 retries", e.Message, StringComparison.Ordinal);
+        Assert.IsType<HttpRequestException>(e.InnerException);
+    }
+
+    [Theory]
+    [InlineData("timestamp_tz", "1704067200.000000000 2881")]
+    [InlineData("date", "yesterday")]
+    [InlineData("boolean", "maybe")]
+    public void Values_outside_the_documented_encoding_are_refused(string type, string value)
+    {
+        Assert.ThrowsAny<FormatException>(() => SnowflakeValues.Convert(new SnowflakeColumn("C", type, null, null, true), value));
+    }
 }

@@ -102,7 +102,7 @@ public static class SnowflakeValues
     {
         var space = value.IndexOf(' ', StringComparison.Ordinal);
         var instant = EpochSeconds(space < 0 ? value : value[..space]);
-        if (space >= 0 && !int.TryParse(value.AsSpan(space + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var encoded))
+        if (space >= 0 && (!int.TryParse(value.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var encoded) || encoded > 2 * 1440))
         {
             throw new FormatException($"'{value}' is not a Snowflake TIMESTAMP_TZ value (seconds and offset + 1440).");
         }
