@@ -354,4 +354,48 @@ public sealed class SqlApiClientTests : IAsyncLifetime
     {
         Assert.ThrowsAny<FormatException>(() => SnowflakeValues.Convert(new SnowflakeColumn("C", type, null, null, true), value));
     }
+
+    [Fact]
+    public async Task Cancelling_before_snowflake_answers_finds_the_statement_by_request_id_and_cancels_it()
+    {
+        var submitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        _server.Handler = r =>
+        {
+            if (r.Path.EndsWith("/cancel", StringComparison.Ordinal))
+            {
+                return new FakeResponse(200, Shapes.Cancelled());
+            }
+
+            if (r.IsSubmit && r.QueryValue("async") is null)
+            {
+                // Snowflake holds a synchronous submission open while the statement runs (up to 45 s).
+                submitted.TrySetResult();
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return new FakeResponse(202, Shapes.Running());
+        };
+        using var client = _server.Client();
+        using var cts = new CancellationTokenSource();
+        try
+        {
+            var running = client.ExecuteAsync(new SnowflakeStatement("CALL forever()"), cts.Token);
+            await submitted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await cts.CancelAsync();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        var submits = _server.Requests.Where(r => r.IsSubmit).ToList();
+        Assert.Equal(2, submits.Count);
+        Assert.Equal(submits[0].QueryValue("requestId"), submits[1].QueryValue("requestId"));
+        Assert.Equal("true", submits[1].QueryValue("retry"));
+        Assert.Equal("true", submits[1].QueryValue("async"));
+        Assert.Single(_server.Requests, r => r.Path == $"/api/v2/statements/{Shapes.Handle}/cancel");
+    }
 }

@@ -115,6 +115,10 @@ public sealed class SnowflakeSqlApiClient : ISnowflakeSqlClient, IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             _metrics.Statement("cancelled", _time.GetElapsedTime(started));
+
+            // Cancelled before Snowflake gave a handle: resubmitting the same requestId (retry=true, async=true) returns the
+            // running statement's handle instead of starting it again, so the statement can still be cancelled.
+            handle ??= await FindHandleAsync(requestId, body).ConfigureAwait(false);
             if (handle is not null)
             {
                 await CancelQuietlyAsync(handle).ConfigureAwait(false);
@@ -180,10 +184,10 @@ public sealed class SnowflakeSqlApiClient : ISnowflakeSqlClient, IDisposable
 
     private static string StatementPath(string handle) => "/api/v2/statements/" + Uri.EscapeDataString(handle);
 
-    private HttpRequestMessage Submit(string requestId, int attempt, byte[] body)
+    private HttpRequestMessage Submit(string requestId, int attempt, byte[] body, bool asynchronous = false)
     {
         // The same requestId with retry=true lets Snowflake recognise a resubmission and not run the statement twice.
-        var query = "/api/v2/statements?requestId=" + requestId + (attempt > 0 ? "&retry=true" : string.Empty);
+        var query = "/api/v2/statements?requestId=" + requestId + (attempt > 0 ? "&retry=true" : string.Empty) + (asynchronous ? "&async=true" : string.Empty);
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         return new HttpRequestMessage(HttpMethod.Post, new Uri(_baseUrl, query)) { Content = content };
@@ -353,6 +357,23 @@ public sealed class SnowflakeSqlApiClient : ISnowflakeSqlClient, IDisposable
         request.Headers.TryAddWithoutValidation("X-Snowflake-Authorization-Token-Type", authenticator.TokenType);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.TryAddWithoutValidation("User-Agent", _options.UserAgent);
+    }
+
+    private async Task<string?> FindHandleAsync(string requestId, byte[] body)
+    {
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout);
+        try
+        {
+            using var request = Submit(requestId, attempt: 1, body, asynchronous: true);
+            Authorize(request);
+            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            using var json = await ReadJsonAsync(response, timeout.Token).ConfigureAwait(false);
+            return json is { RootElement.ValueKind: JsonValueKind.Object } ? String(json.RootElement, "statementHandle") : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private async Task CancelQuietlyAsync(string handle)
