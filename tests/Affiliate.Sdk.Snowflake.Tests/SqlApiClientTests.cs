@@ -398,4 +398,18 @@ public sealed class SqlApiClientTests : IAsyncLifetime
         Assert.Equal("true", submits[1].QueryValue("async"));
         Assert.Single(_server.Requests, r => r.Path == $"/api/v2/statements/{Shapes.Handle}/cancel");
     }
+
+    [FsCheck.Xunit.Property(MaxTest = 200)]
+    public bool Backoff_doubles_within_jitter_bounds_and_never_undercuts_retry_after(FsCheck.PositiveInt retry, FsCheck.NonNegativeInt retryAfterMs)
+    {
+        using var client = _server.Client(o => { o.RetryBaseDelay = TimeSpan.FromMilliseconds(100); o.MaxRetryDelay = TimeSpan.FromSeconds(10); });
+        var n = Math.Min(retry.Get, 40);
+        var after = retryAfterMs.Get == 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(retryAfterMs.Get);
+
+        var delay = client.Backoff(n, after);
+
+        var ceiling = TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, n - 1), 10_000));
+        var jittered = delay >= ceiling / 2 && delay <= ceiling;
+        return after is { } a && a > ceiling ? delay == a : jittered || delay == after;
+    }
 }
