@@ -186,6 +186,26 @@ public sealed class ReportClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Local_days_across_a_dst_change_bind_the_change_point_and_both_offsets()
+    {
+        var query = new ReportQuery { From = new DateOnly(2026, 10, 31), To = new DateOnly(2026, 11, 1), TimeZone = "America/New_York", Grain = ReportGrain.Day };
+
+        var compiled = Affiliate.Sdk.Snowflake.Reports.SnowflakeReportSqlCompiler.Compile(query, TestKeys.Options(new Uri("http://127.0.0.1:1")));
+
+        Assert.Contains("TO_DATE(DATEADD(MINUTE, CASE WHEN \"HOUR\" < ? THEN ? ELSE ? END, \"HOUR\"))", compiled.Sql, StringComparison.Ordinal);
+        Assert.Equal(
+            [
+                new SnowflakeBinding("TIMESTAMP_NTZ", "2026-10-31T04:00:00.0000000"),
+                new SnowflakeBinding("TIMESTAMP_NTZ", "2026-11-02T05:00:00.0000000"),
+                new SnowflakeBinding("TIMESTAMP_NTZ", "2026-11-01T06:00:00.0000000"),
+                SnowflakeBinding.Fixed(-240L),
+                SnowflakeBinding.Fixed(-300L),
+                SnowflakeBinding.Fixed(1000L),
+            ],
+            compiled.Bindings);
+    }
+
+    [Fact]
     public async Task Invalid_query_is_refused_before_anything_is_sent()
     {
         var query = new ReportQuery { From = new DateOnly(2026, 11, 2), To = new DateOnly(2026, 11, 1), OrderBy = [new ReportSort("sub2")] };

@@ -204,7 +204,7 @@ internal static class SnowflakeReportSqlCompiler
             bindings.Add(SnowflakeBinding.Fixed((long)segments[^1].Offset.TotalMinutes));
         }
 
-        return $"TO_DATE(DATEADD('MINUTE', {offset}, \"HOUR\"))";
+        return $"TO_DATE(DATEADD(MINUTE, {offset}, \"HOUR\"))";
     }
 
     /// <summary>Hour starts in [start, end) where the zone's offset changes, with the offset from there on.</summary>
