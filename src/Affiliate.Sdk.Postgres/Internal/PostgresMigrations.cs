@@ -43,8 +43,8 @@ internal static class PostgresMigrations
             CREATE INDEX gold_daily_offer_day ON {"{s}"}.gold_daily (offer_id, day);
             CREATE TABLE {"{s}"}.gold_hourly_affiliate (hour timestamptz NOT NULL, affiliate_id text COLLATE "C", {Counts});
             CREATE TABLE {"{s}"}.gold_daily_affiliate (day date NOT NULL, affiliate_id text COLLATE "C", {Counts});
-            CREATE INDEX gold_hourly_affiliate_hour ON {"{s}"}.gold_hourly_affiliate (hour, affiliate_id);
-            CREATE INDEX gold_daily_affiliate_day ON {"{s}"}.gold_daily_affiliate (day, affiliate_id);
+            CREATE INDEX gold_hourly_affiliate_by_hour ON {"{s}"}.gold_hourly_affiliate (hour, affiliate_id);
+            CREATE INDEX gold_daily_affiliate_by_day ON {"{s}"}.gold_daily_affiliate (day, affiliate_id);
             INSERT INTO {"{s}"}.gold_hourly_affiliate
                 SELECT hour, affiliate_id, {Sums} FROM {"{s}"}.gold_hourly GROUP BY hour, affiliate_id;
             INSERT INTO {"{s}"}.gold_daily_affiliate
