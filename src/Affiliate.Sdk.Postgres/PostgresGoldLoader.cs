@@ -30,6 +30,9 @@ public sealed record PostgresLoadResult(int PartitionsLoaded, int PartitionsRemo
 public sealed partial class PostgresGoldLoader
 {
     private static readonly ActivitySource Activities = new(PostgresTelemetry.Name);
+
+    /// <summary>The dimension of each roll-up table (<c>gold_{hourly|daily}_{affiliate|offer}</c>).</summary>
+    private static readonly string[] RollupColumns = ["affiliate_id", "offer_id"];
     private readonly NpgsqlDataSource _dataSource;
     private readonly IBlobStore _store;
     private readonly PostgresReportsOptions _options;
@@ -336,23 +339,31 @@ public sealed partial class PostgresGoldLoader
         if (hourDays.Length > 0)
         {
             await ExecuteAsync(connection, $"DELETE FROM {_s}.gold_hourly g USING unnest($1::date[]) AS d(day) WHERE g.{InDays}", cancellationToken, hourDays).ConfigureAwait(false);
-            await ExecuteAsync(connection, $"DELETE FROM {_s}.gold_hourly_affiliate g USING unnest($1::date[]) AS d(day) WHERE g.{InDays}", cancellationToken, hourDays).ConfigureAwait(false);
             await ExecuteAsync(connection, $"INSERT INTO {_s}.gold_hourly (hour, {Columns}) SELECT hour, {Columns} FROM stage_hourly", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(
-                connection,
-                $"INSERT INTO {_s}.gold_hourly_affiliate SELECT hour, affiliate_id, {PostgresMigrations.Sums} FROM stage_hourly GROUP BY hour, affiliate_id",
-                cancellationToken).ConfigureAwait(false);
+            foreach (var column in RollupColumns)
+            {
+                var rollup = "gold_hourly_" + column[..column.IndexOf('_', StringComparison.Ordinal)];
+                await ExecuteAsync(connection, $"DELETE FROM {_s}.{rollup} g USING unnest($1::date[]) AS d(day) WHERE g.{InDays}", cancellationToken, hourDays).ConfigureAwait(false);
+                await ExecuteAsync(
+                    connection,
+                    $"INSERT INTO {_s}.{rollup} SELECT hour, {column}, {PostgresMigrations.Sums} FROM stage_hourly GROUP BY hour, {column}",
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (dayDays.Length > 0)
         {
             await ExecuteAsync(connection, $"DELETE FROM {_s}.gold_daily WHERE day = ANY($1)", cancellationToken, dayDays).ConfigureAwait(false);
-            await ExecuteAsync(connection, $"DELETE FROM {_s}.gold_daily_affiliate WHERE day = ANY($1)", cancellationToken, dayDays).ConfigureAwait(false);
             await ExecuteAsync(connection, $"INSERT INTO {_s}.gold_daily (day, {Columns}) SELECT day, {Columns} FROM stage_daily", cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(
-                connection,
-                $"INSERT INTO {_s}.gold_daily_affiliate SELECT day, affiliate_id, {PostgresMigrations.Sums} FROM stage_daily GROUP BY day, affiliate_id",
-                cancellationToken).ConfigureAwait(false);
+            foreach (var column in RollupColumns)
+            {
+                var rollup = "gold_daily_" + column[..column.IndexOf('_', StringComparison.Ordinal)];
+                await ExecuteAsync(connection, $"DELETE FROM {_s}.{rollup} WHERE day = ANY($1)", cancellationToken, dayDays).ConfigureAwait(false);
+                await ExecuteAsync(
+                    connection,
+                    $"INSERT INTO {_s}.{rollup} SELECT day, {column}, {PostgresMigrations.Sums} FROM stage_daily GROUP BY day, {column}",
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
 
         foreach (var change in applied)

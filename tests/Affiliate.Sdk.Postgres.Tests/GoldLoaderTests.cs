@@ -75,7 +75,7 @@ public sealed class GoldLoaderTests(PostgresServer server)
         var loader = lake.CreateLoader(server, schema);
 
         var first = await loader.LoadChangedAsync(CancellationToken.None);
-        var tables = new[] { "gold_hourly", "gold_daily", "gold_hourly_affiliate", "gold_daily_affiliate", "gold_partitions", "load_state" };
+        var tables = new[] { "gold_hourly", "gold_daily", "gold_hourly_affiliate", "gold_daily_affiliate", "gold_hourly_offer", "gold_daily_offer", "gold_partitions", "load_state" };
         var before = new List<List<string>>();
         foreach (var table in tables)
         {
@@ -135,6 +135,7 @@ public sealed class GoldLoaderTests(PostgresServer server)
         const string Totals = """
             SELECT (SELECT coalesce(sum(clicks), 0) FROM {0}.gold_hourly) || '/' || (SELECT coalesce(sum(clicks), 0) FROM {0}.gold_daily)
                 || '/' || (SELECT coalesce(sum(clicks), 0) FROM {0}.gold_daily_affiliate) || '/' || (SELECT coalesce(sum(clicks), 0) FROM {0}.gold_hourly_affiliate)
+                || '/' || (SELECT coalesce(sum(clicks), 0) FROM {0}.gold_daily_offer) || '/' || (SELECT coalesce(sum(clicks), 0) FROM {0}.gold_hourly_offer)
             """;
         var sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, Totals, "\"" + schema + "\"");
         var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
@@ -158,7 +159,7 @@ public sealed class GoldLoaderTests(PostgresServer server)
         await stop.CancelAsync();
         await Task.WhenAll(readers);
 
-        Assert.Subset(new HashSet<string> { "5/5/5/5", "15/15/15/15" }, seen.ToHashSet());
+        Assert.Subset(new HashSet<string> { "5/5/5/5/5/5", "15/15/15/15/15/15" }, seen.ToHashSet());
         Assert.True(seen.Count >= 60);
     }
 

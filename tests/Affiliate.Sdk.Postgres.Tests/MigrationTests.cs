@@ -28,7 +28,7 @@ public sealed class MigrationTests(PostgresServer server)
         Assert.Equal(PostgresMigrations.All.Select(m => m.Version), results.SelectMany(r => r).Order());
         Assert.Equal((long)PostgresMigrations.All.Count, await Pg.ScalarAsync(server, $"SELECT count(*) FROM \"{schema}\".schema_migrations"));
         Assert.Equal(
-            5L, // hourly, daily, their affiliate roll-ups, and the partition records
+            7L, // hourly, daily, their roll-ups by affiliate and by offer, and the partition records
             await Pg.ScalarAsync(server, $"SELECT count(*) FROM pg_tables WHERE schemaname = '{schema}' AND tablename LIKE 'gold%'"));
     }
 

@@ -34,23 +34,27 @@ internal static class PostgresMigrations
             CREATE TABLE {"{s}"}.load_state (
                 id smallint PRIMARY KEY CHECK (id = 1), freshness timestamptz, loaded_at timestamptz NOT NULL);
             """),
-        (2, "report indexes and affiliate roll-ups", $"""
+        (2, "report indexes and roll-ups by affiliate and by offer", $"""
             CREATE INDEX gold_hourly_hour ON {"{s}"}.gold_hourly (hour);
             CREATE INDEX gold_hourly_affiliate_hour ON {"{s}"}.gold_hourly (affiliate_id, hour);
             CREATE INDEX gold_hourly_offer_hour ON {"{s}"}.gold_hourly (offer_id, hour);
             CREATE INDEX gold_daily_day ON {"{s}"}.gold_daily (day);
             CREATE INDEX gold_daily_affiliate_day ON {"{s}"}.gold_daily (affiliate_id, day);
             CREATE INDEX gold_daily_offer_day ON {"{s}"}.gold_daily (offer_id, day);
-            CREATE TABLE {"{s}"}.gold_hourly_affiliate (hour timestamptz NOT NULL, affiliate_id text COLLATE "C", {Counts});
-            CREATE TABLE {"{s}"}.gold_daily_affiliate (day date NOT NULL, affiliate_id text COLLATE "C", {Counts});
-            CREATE INDEX gold_hourly_affiliate_by_hour ON {"{s}"}.gold_hourly_affiliate (hour, affiliate_id);
-            CREATE INDEX gold_daily_affiliate_by_day ON {"{s}"}.gold_daily_affiliate (day, affiliate_id);
-            INSERT INTO {"{s}"}.gold_hourly_affiliate
-                SELECT hour, affiliate_id, {Sums} FROM {"{s}"}.gold_hourly GROUP BY hour, affiliate_id;
-            INSERT INTO {"{s}"}.gold_daily_affiliate
-                SELECT day, affiliate_id, {Sums} FROM {"{s}"}.gold_daily GROUP BY day, affiliate_id;
+            {Rollup("hour", "timestamptz", "affiliate_id", "gold_hourly_affiliate", "gold_hourly")}
+            {Rollup("day", "date", "affiliate_id", "gold_daily_affiliate", "gold_daily")}
+            {Rollup("hour", "timestamptz", "offer_id", "gold_hourly_offer", "gold_hourly")}
+            {Rollup("day", "date", "offer_id", "gold_daily_offer", "gold_daily")}
             """),
     ];
+
+    /// <summary>A roll-up table of gold by period and one dimension: the same sums over far fewer rows.</summary>
+    private static string Rollup(string period, string type, string column, string table, string source) => $"""
+        CREATE TABLE {"{s}"}.{table} ({period} {type} NOT NULL, {column} text COLLATE "C", {Counts});
+        CREATE INDEX {table}_by_{period} ON {"{s}"}.{table} ({period}, {column});
+        CREATE INDEX {table}_by_key ON {"{s}"}.{table} ({column}, {period});
+        INSERT INTO {"{s}"}.{table} SELECT {period}, {column}, {Sums} FROM {"{s}"}.{source} GROUP BY {period}, {column};
+        """;
 
     /// <summary>The sums of every count column, in table order (roll-ups).</summary>
     internal const string Sums = """

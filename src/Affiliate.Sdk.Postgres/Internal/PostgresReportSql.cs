@@ -87,15 +87,22 @@ internal static class PostgresReportSql
         var isUtc = zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
         var hourly = !isUtc || query.Grain == ReportGrain.Hour;
 
-        // Breakdowns by affiliate alone read the affiliate roll-up (same sums, far fewer rows).
-        var rollup = query.GroupBy.Concat(query.Filters.Keys).All(d => d is ReportDimension.Affiliate);
+        // Breakdowns by affiliate alone (or offer alone) read that roll-up: the same sums over far fewer rows.
+        var used = query.GroupBy.Concat(query.Filters.Keys).Distinct().ToList();
+        var rollup = used.Count switch
+        {
+            0 => "_affiliate",
+            1 when used[0] == ReportDimension.Affiliate => "_affiliate",
+            1 when used[0] == ReportDimension.Offer => "_offer",
+            _ => string.Empty,
+        };
         var parameters = new List<NpgsqlParameter>();
         var where = new StringBuilder();
         string table;
         string? period;
         if (!hourly)
         {
-            table = rollup ? "gold_daily_affiliate" : "gold_daily";
+            table = "gold_daily" + rollup;
             where.Append("day >= @from AND day <= @to");
             parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Date) { Value = query.From });
             parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Date) { Value = query.To });
@@ -108,7 +115,7 @@ internal static class PostgresReportSql
         }
         else
         {
-            table = rollup ? "gold_hourly_affiliate" : "gold_hourly";
+            table = "gold_hourly" + rollup;
             var start = LocalStartToUtc(query.From, zone);
             var end = LocalStartToUtc(query.To.AddDays(1), zone);
             where.Append("hour >= @start AND hour < @end");
