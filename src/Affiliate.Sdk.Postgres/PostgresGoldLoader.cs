@@ -33,6 +33,9 @@ public sealed partial class PostgresGoldLoader
 
     /// <summary>The dimension of each roll-up table (<c>gold_{hourly|daily}_{affiliate|offer}</c>).</summary>
     private static readonly string[] RollupColumns = ["affiliate_id", "offer_id"];
+
+    /// <summary>Loads at least this large refresh the planner statistics in the same transaction.</summary>
+    private const long AnalyzeAfterRows = 100_000;
     private readonly NpgsqlDataSource _dataSource;
     private readonly IBlobStore _store;
     private readonly PostgresReportsOptions _options;
@@ -151,6 +154,14 @@ public sealed partial class PostgresGoldLoader
                     }
 
                     await ReplaceAsync(connection, applied, cancellationToken).ConfigureAwait(false);
+                    if (rows >= AnalyzeAfterRows)
+                    {
+                        // A large load (a backfill) changes the statistics the report plans depend on; refresh them now.
+                        await ExecuteAsync(
+                            connection,
+                            $"ANALYZE {_s}.gold_hourly, {_s}.gold_daily, {_s}.gold_hourly_affiliate, {_s}.gold_daily_affiliate, {_s}.gold_hourly_offer, {_s}.gold_daily_offer",
+                            cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 await ExecuteAsync(
