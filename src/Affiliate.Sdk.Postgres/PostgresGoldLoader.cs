@@ -293,7 +293,7 @@ public sealed partial class PostgresGoldLoader
         var importer = await connection.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
-            importer.Timeout = _options.CommandTimeoutSeconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(Math.Max(_options.CommandTimeoutSeconds, 60));
+            importer.Timeout = _options.LoadTimeout;
             foreach (var (key, m) in gold)
             {
                 var utc = key.Period.UtcDateTime;
@@ -426,11 +426,12 @@ public sealed partial class PostgresGoldLoader
         }
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
+    private async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
     {
         var command = new NpgsqlCommand(sql, connection);
         await using (command.ConfigureAwait(false))
         {
+            command.CommandTimeout = (int)Math.Ceiling(_options.LoadTimeout.TotalSeconds);
             foreach (var value in values)
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = value });

@@ -21,6 +21,9 @@ public sealed class PostgresReportsOptions
     /// <summary>Longest wait after repeated failed loads (the interval doubles per failure up to this). Default 5 minutes.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Timeout of one report query or load statement in seconds. Default 30; 0 waits indefinitely.</summary>
+    /// <summary>Timeout of one report query in seconds. Default 30; 0 waits indefinitely.</summary>
     public int CommandTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Longest one statement of a gold load may take (a backfill copies millions of rows). Default 30 minutes.</summary>
+    public TimeSpan LoadTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }

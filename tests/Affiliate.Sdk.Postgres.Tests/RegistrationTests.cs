@@ -88,6 +88,7 @@ public sealed class RegistrationTests(PostgresServer server)
                 ["AffiliateSdk:Postgres:Schema"] = "x\"; DROP SCHEMA public; --",
                 ["AffiliateSdk:Postgres:LoadInterval"] = "-00:00:01",
                 ["AffiliateSdk:Postgres:CommandTimeoutSeconds"] = "-5",
+                ["AffiliateSdk:Postgres:LoadTimeout"] = "00:00:00",
             },
             sdk => sdk.AddPostgresReports());
 
@@ -98,6 +99,7 @@ public sealed class RegistrationTests(PostgresServer server)
         Assert.Contains("AffiliateSdk:Postgres:Schema", message, StringComparison.Ordinal);
         Assert.Contains("AffiliateSdk:Postgres:LoadInterval", message, StringComparison.Ordinal);
         Assert.Contains("AffiliateSdk:Postgres:CommandTimeoutSeconds", message, StringComparison.Ordinal);
+        Assert.Contains("AffiliateSdk:Postgres:LoadTimeout", message, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, message, StringComparison.Ordinal);
     }
 
@@ -122,6 +124,7 @@ public sealed class RegistrationTests(PostgresServer server)
         Assert.Equal(TimeSpan.FromSeconds(10), options.LoadInterval);
         Assert.Equal(TimeSpan.FromMinutes(5), options.MaxBackoff);
         Assert.Equal(30, options.CommandTimeoutSeconds);
+        Assert.Equal(TimeSpan.FromMinutes(30), options.LoadTimeout);
         Assert.Equal(typeof(NpgsqlDataSource), typeof(PostgresReportClient).GetConstructors().Single().GetParameters()[0].ParameterType);
     }
 }

@@ -50,6 +50,11 @@ internal sealed partial class PostgresReportsOptionsValidator : IValidateOptions
             errors.Add($"{P}:CommandTimeoutSeconds must be 0 (no limit) or more (was {options.CommandTimeoutSeconds}).");
         }
 
+        if (options.LoadTimeout <= TimeSpan.Zero || options.LoadTimeout > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{P}:LoadTimeout must be positive and at most a day (was {options.LoadTimeout}).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
