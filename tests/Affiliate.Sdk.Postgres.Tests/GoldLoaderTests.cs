@@ -188,4 +188,73 @@ public sealed class GoldLoaderTests(PostgresServer server)
 
         Assert.Equal(Day.AddHours(5), result.Freshness);
     }
+
+    private static async Task PutAsync(Affiliate.Sdk.Pipeline.IBlobStore store, string key, byte[] content)
+    {
+        await using var upload = await store.StartUploadAsync(key, CancellationToken.None);
+        await upload.Content.WriteAsync(content);
+        await upload.CommitAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_failed_load_leaves_the_previous_load_whole()
+    {
+        using var lake = new Lake();
+        await lake.AddAsync(Clicks(2, 3, "a1"));
+        var schema = PostgresServer.NewSchema();
+        var loader = lake.CreateLoader(server, schema);
+        await loader.LoadChangedAsync(CancellationToken.None);
+        var before = await Pg.SnapshotAsync(server, schema, "gold_daily");
+
+        // A newer file of the second day that is not Parquet: the load fails after the first day was staged.
+        await PutAsync(lake.Store, "gold/daily/dt=2026-03-06/part-99991231T000000000-ffffffff.parquet", "not parquet"u8.ToArray());
+        await Assert.ThrowsAnyAsync<Exception>(() => loader.LoadChangedAsync(CancellationToken.None));
+
+        Assert.Equal(before, await Pg.SnapshotAsync(server, schema, "gold_daily"));
+        await lake.Store.DeleteAsync("gold/daily/dt=2026-03-06/part-99991231T000000000-ffffffff.parquet", CancellationToken.None);
+        Assert.Equal(new PostgresLoadResult(0, 0, 0, Deferred: false), await loader.LoadChangedAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_date_gone_from_the_lake_is_removed()
+    {
+        using var lake = new Lake();
+        await lake.AddAsync(Clicks(2, 3, "a1"));
+        var schema = PostgresServer.NewSchema();
+        var loader = lake.CreateLoader(server, schema);
+        await loader.LoadChangedAsync(CancellationToken.None);
+
+        foreach (var prefix in new[] { "gold/daily/dt=2026-03-05/", "gold/hourly/dt=2026-03-05/" })
+        {
+            await foreach (var item in lake.Store.ListAsync(prefix, CancellationToken.None))
+            {
+                await lake.Store.DeleteAsync(item.Key, CancellationToken.None);
+            }
+        }
+
+        var result = await loader.LoadChangedAsync(CancellationToken.None);
+
+        Assert.Equal(2, result.PartitionsRemoved);
+        Assert.Equal(3L, await Pg.ScalarAsync(server, $"SELECT sum(clicks)::bigint FROM \"{schema}\".gold_hourly"));
+        Assert.Equal(3L, await Pg.ScalarAsync(server, $"SELECT sum(clicks)::bigint FROM \"{schema}\".gold_daily_affiliate"));
+        Assert.Equal(1L, await Pg.ScalarAsync(server, $"SELECT count(*) FROM \"{schema}\".gold_partitions WHERE grain = 'day'"));
+    }
+
+    [Fact]
+    public async Task A_load_waits_while_the_engine_is_writing_gold()
+    {
+        using var lake = new Lake();
+        await lake.AddAsync(Clicks(1, 3, "a1"));
+        var schema = PostgresServer.NewSchema();
+        var loader = lake.CreateLoader(server, schema);
+        await PutAsync(lake.Store, "_state/medallion/pending.json", "{}"u8.ToArray());
+
+        var deferred = await loader.LoadChangedAsync(CancellationToken.None);
+        await lake.Store.DeleteAsync("_state/medallion/pending.json", CancellationToken.None);
+        var loaded = await loader.LoadChangedAsync(CancellationToken.None);
+
+        Assert.True(deferred.Deferred);
+        Assert.Equal(0, deferred.PartitionsLoaded);
+        Assert.Equal(2, loaded.PartitionsLoaded);
+    }
 }
