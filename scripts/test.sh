@@ -9,13 +9,16 @@ log() { printf '\n==> %s\n' "$*"; }
 
 command -v dotnet >/dev/null || { echo "The .NET 10 SDK is required (dotnet not on PATH)." >&2; exit 1; }
 
-# Debian packages the integration tests and smoke checks use: curl and openssl (smoke), kcat (Kafka interop test).
+# Debian packages the integration tests and smoke checks use: curl and openssl (smoke), kcat (Kafka interop test),
+# postgresql (report-store tests).
 apt_needed=()
 command -v curl >/dev/null || apt_needed+=(curl)
 command -v openssl >/dev/null || apt_needed+=(openssl)
 command -v python3 >/dev/null || apt_needed+=(python3)
 command -v kcat >/dev/null || apt_needed+=(kcat)
 command -v node >/dev/null || apt_needed+=(nodejs npm)
+# PostgreSQL server binaries (initdb, pg_ctl) for the report-store tests; Debian keeps them under /usr/lib/postgresql/<ver>/bin.
+command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_needed+=(postgresql)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   log "Installing Debian packages: ${apt_needed[*]}"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${apt_needed[@]}" >/dev/null

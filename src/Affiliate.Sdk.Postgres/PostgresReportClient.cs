@@ -1,0 +1,182 @@
+using System.Data;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Affiliate.Sdk.Postgres.Internal;
+using Affiliate.Sdk.Reports;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Affiliate.Sdk.Postgres;
+
+/// <summary>
+/// Answers <see cref="ReportQuery"/> from gold loaded into PostgreSQL by <see cref="PostgresGoldLoader"/>, with parameterised
+/// SQL and the same answers as the DuckDB client (docs/reports.md). Money is exact (numeric). Each query runs in a read-only
+/// repeatable-read transaction, so rows, totals and freshness come from one committed load.
+/// </summary>
+public sealed class PostgresReportClient : IReportClient
+{
+    private static readonly ActivitySource Activities = new(PostgresTelemetry.Name);
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresReportsOptions _options;
+    private readonly string _s;
+    private readonly SchemaGate _schema;
+    private readonly Histogram<double>? _duration;
+
+    /// <summary>Creates a client over the report database.</summary>
+    /// <param name="dataSource">The report database.</param>
+    /// <param name="options">Schema and timeouts.</param>
+    /// <param name="meterFactory">Creates the <c>Affiliate.Sdk.Postgres</c> meter, if any.</param>
+    public PostgresReportClient(NpgsqlDataSource dataSource, IOptions<PostgresReportsOptions> options, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        _dataSource = dataSource;
+        _options = options.Value;
+        _s = PostgresMigrations.Quote(_options.Schema);
+        _schema = SchemaGate.For(dataSource, _options.Schema);
+        _duration = meterFactory?.Create(PostgresTelemetry.Name)
+            .CreateHistogram<double>("affiliate.sdk.postgres.report.duration", "s", "Duration of report queries on PostgreSQL.");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ReportResult> QueryAsync(ReportQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var compiled = PostgresReportSql.Compile(query, _s);
+        using var activity = Activities.StartActivity("postgres report");
+        var started = Stopwatch.GetTimestamp();
+        await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
+
+        var metrics = query.Metrics.Count == 0 ? ReportNames.AllMetrics : query.Metrics.Distinct().ToList();
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var rows = new List<ReportRow>();
+                var totals = ReportTotals.Zero;
+                var rowsCommand = new NpgsqlCommand(compiled.RowsSql, connection, transaction);
+                await using (rowsCommand.ConfigureAwait(false))
+                {
+                    var command = rowsCommand;
+                    command.CommandTimeout = _options.CommandTimeoutSeconds;
+                    foreach (var parameter in compiled.Parameters)
+                    {
+                        command.Parameters.Add(parameter);
+                    }
+
+                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        var hasPeriod = query.Grain != ReportGrain.Total;
+                        var firstMetric = (hasPeriod ? 1 : 0) + query.GroupBy.Count;
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            var period = hasPeriod ? FormatPeriod(reader, compiled, query.Grain) : null;
+                            var dimensions = new Dictionary<ReportDimension, string?>(query.GroupBy.Count);
+                            for (var i = 0; i < query.GroupBy.Count; i++)
+                            {
+                                var ordinal = (hasPeriod ? 1 : 0) + i;
+                                dimensions[query.GroupBy[i]] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+                            }
+
+                            rows.Add(new ReportRow(period, dimensions, ReadMetrics(reader, firstMetric, metrics)));
+                            if (rows.Count == 1)
+                            {
+                                totals = ReportTotals.Read(reader, firstMetric + ReportNames.AllMetrics.Count);
+                            }
+                        }
+                    }
+                }
+
+                DateTimeOffset? freshness = null;
+                var freshnessCommand = new NpgsqlCommand($"SELECT freshness FROM {_s}.load_state WHERE id = 1", connection, transaction);
+                await using (freshnessCommand.ConfigureAwait(false))
+                {
+                    var command = freshnessCommand;
+                    if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime f)
+                    {
+                        freshness = new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc));
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                _duration?.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                return new ReportResult(rows, totals.Metrics(metrics), freshness);
+            }
+        }
+    }
+
+    private static Dictionary<ReportMetric, decimal> ReadMetrics(NpgsqlDataReader reader, int first, IReadOnlyList<ReportMetric> metrics)
+    {
+        var values = new Dictionary<ReportMetric, decimal>(metrics.Count);
+        foreach (var metric in metrics)
+        {
+            // Metric columns follow ReportNames.AllMetrics order (see PostgresReportSql.Metrics).
+            var ordinal = first + ((int)metric - 1);
+            values[metric] = reader.IsDBNull(ordinal) ? 0m : Convert.ToDecimal(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+        }
+
+        return values;
+    }
+
+    private static string FormatPeriod(NpgsqlDataReader reader, CompiledReport compiled, ReportGrain grain)
+    {
+        if (compiled.PeriodIsUtcHour)
+        {
+            var utc = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc));
+            var local = TimeZoneInfo.ConvertTime(utc, compiled.TimeZone);
+            return local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+        }
+
+        var date = reader.GetFieldValue<DateOnly>(0);
+        return grain == ReportGrain.Month
+            ? date.ToString("yyyy-MM", CultureInfo.InvariantCulture)
+            : date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+
+    private readonly record struct ReportTotals(long Impressions, long Clicks, long UniqueClicks, long BotClicks, long Conversions, long Pending, long Rejected, decimal Revenue, decimal Payout)
+    {
+        public static ReportTotals Zero => default;
+
+        public static ReportTotals Read(NpgsqlDataReader reader, int first)
+        {
+            long L(int i) => reader.IsDBNull(first + i) ? 0 : reader.GetInt64(first + i);
+            decimal D(int i) => reader.IsDBNull(first + i) ? 0m : reader.GetDecimal(first + i);
+            return new(L(0), L(1), L(2), L(3), L(4), L(5), L(6), D(7), D(8));
+        }
+
+        public Dictionary<ReportMetric, decimal> Metrics(IReadOnlyList<ReportMetric> asked)
+        {
+            var values = new Dictionary<ReportMetric, decimal>(asked.Count);
+            foreach (var metric in asked)
+            {
+                values[metric] = metric switch
+                {
+                    ReportMetric.Impressions => Impressions,
+                    ReportMetric.Clicks => Clicks,
+                    ReportMetric.UniqueClicks => UniqueClicks,
+                    ReportMetric.BotClicks => BotClicks,
+                    ReportMetric.Conversions => Conversions,
+                    ReportMetric.PendingConversions => Pending,
+                    ReportMetric.RejectedConversions => Rejected,
+                    ReportMetric.Revenue => Revenue,
+                    ReportMetric.Payout => Payout,
+                    ReportMetric.Profit => Revenue - Payout,
+                    ReportMetric.ConversionRate => Ratio(Conversions, Clicks),
+                    ReportMetric.EarningsPerClick => Ratio(Payout, Clicks),
+                    ReportMetric.ClickThroughRate => Ratio(Clicks, Impressions),
+                    _ => 0m,
+                };
+            }
+
+            return values;
+        }
+
+        // Same rule as the SQL ratios: 0 for a zero denominator, 6 places half away from zero.
+        private static decimal Ratio(decimal numerator, long denominator) =>
+            denominator == 0 ? 0m : Math.Round(numerator / denominator, 6, MidpointRounding.AwayFromZero);
+    }
+}
