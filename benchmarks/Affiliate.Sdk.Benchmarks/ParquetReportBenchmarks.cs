@@ -8,10 +8,11 @@ using BenchmarkDotNet.Attributes;
 namespace Affiliate.Sdk.Benchmarks;
 
 /// <summary>
-/// The Parquet report client (no database) against the DuckDB one, on the same generated bronze (30 days, 100 affiliates):
+/// The Parquet report client (no database) against the DuckDB one, on the same generated bronze (30 days, 200 affiliates,
+/// 50 offers, written by the lake writer):
 /// the DuckDB engine's gold for <see cref="DuckDbReportClient"/> (baseline), the in-process engine's gold Parquet in the
 /// same lake for <see cref="ParquetReportClient"/>. The two engines' gold is equal row for row (engine agreement tests).
-/// Run: BENCH_EVENTS=1000000 dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*ParquetReport*' --job short --inProcess
+/// Run: BENCH_EVENTS=300000 dotnet run -c Release --project benchmarks/Affiliate.Sdk.Benchmarks -- --filter '*ParquetReport*' --job short --inProcess
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -24,36 +25,35 @@ public class ParquetReportBenchmarks
 
     private static readonly ReportQuery PerAffiliateByDayNewYork = PerAffiliate with { Grain = ReportGrain.Day, TimeZone = "America/New_York" };
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "affiliate-duckdb-bench", "report");
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "affiliate-parquet-report-bench");
     private DuckDbReportClient _duckDb = null!;
     private ParquetReportClient _parquet = null!;
 
     /// <summary>Bronze events behind the gold.</summary>
-    public int Events { get; } = int.TryParse(Environment.GetEnvironmentVariable("BENCH_EVENTS"), CultureInfo.InvariantCulture, out var n) ? n : 1_000_000;
+    public int Events { get; } = int.TryParse(Environment.GetEnvironmentVariable("BENCH_EVENTS"), CultureInfo.InvariantCulture, out var n) ? n : 300_000;
 
     [GlobalSetup]
     public void Setup()
     {
-        var options = new DuckDbMedallionOptions
+        // Bronze through the lake writer (the in-process engine reads the lake writer's column contract).
+        var lakeRoot = Path.Combine(_root, "lake-" + Events.ToString(CultureInfo.InvariantCulture));
+        var lake = new LocalDiskBlobStore(lakeRoot);
+        if (!Directory.Exists(Path.Combine(lakeRoot, "bronze")))
         {
-            LakeRoot = DuckDbBenchData.LakePath(_root, Events),
-            StateDirectory = Path.Combine(_root, "state-v2-" + Events.ToString(CultureInfo.InvariantCulture)),
-        };
-        if (!Directory.Exists(options.LakeRoot))
-        {
-            DuckDbBenchData.Generate(options.LakeRoot, Events);
+            MedallionBenchData.WriteBronzeAsync(lake, Events, days: 30, seed: 11, firstIndex: 0).GetAwaiter().GetResult();
         }
 
-        using (var engine = DuckDbBenchData.Engine(options))
-        {
-            engine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        }
-
-        // The DuckDB engine reads only bronze/ and keeps its gold in its database: the in-process engine's silver, gold
-        // and state share the lake folder without disturbing it.
-        var lake = new LocalDiskBlobStore(options.LakeRoot);
-        var run = new InProcessMedallionEngine(lake, DuckDbBenchData.Catalog, DuckDbBenchData.Medallion).RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        var run = MedallionBenchData.Engine(lake).RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
         Console.WriteLine($"// in-process medallion run: {run.BronzeFilesProcessed} files, {run.Elapsed.TotalSeconds:F1} s");
+
+        // The DuckDB engine reads only bronze/ of the same lake and keeps its gold in its own database.
+        var options = new DuckDbMedallionOptions { LakeRoot = lakeRoot, StateDirectory = Path.Combine(_root, "duckdb-state-" + Events.ToString(CultureInfo.InvariantCulture)) };
+        using (var engine = new DuckDbMedallionEngine(
+            Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Options.Options.Create(MedallionBenchData.Medallion), MedallionBenchData.Catalog))
+        {
+            var duck = engine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            Console.WriteLine($"// DuckDB medallion run: {duck.BronzeFilesProcessed} files, {duck.Elapsed.TotalSeconds:F1} s");
+        }
 
         _duckDb = new DuckDbReportClient(Microsoft.Extensions.Options.Options.Create(options));
         _parquet = new ParquetReportClient(lake);
