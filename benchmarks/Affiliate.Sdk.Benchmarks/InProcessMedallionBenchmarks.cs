@@ -211,11 +211,19 @@ internal static class MedallionBenchData
 {
     private const int Chunk = 200_000;
 
-    public static InProcessMedallionEngine Engine(IBlobStore store)
+    /// <summary>The offers of the generated events.</summary>
+    public static IOfferCatalog Catalog { get; } = new BenchCatalog();
+
+    /// <summary>Report currency USD, EUR at 1.08.</summary>
+    public static MedallionOptions Medallion { get; } = CreateMedallion();
+
+    public static InProcessMedallionEngine Engine(IBlobStore store) => new(store, Catalog, Medallion);
+
+    private static MedallionOptions CreateMedallion()
     {
         var options = new MedallionOptions { ReportCurrency = "USD" };
         options.ExchangeRates["EUR"] = 1.08m;
-        return new InProcessMedallionEngine(store, new BenchCatalog(), options);
+        return options;
     }
 
     /// <summary>Writes events through the lake writer in chunks, so generation itself stays small in memory.</summary>

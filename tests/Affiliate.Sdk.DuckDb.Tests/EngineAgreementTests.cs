@@ -1,3 +1,4 @@
+using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Lake.Parquet;
 using Affiliate.Sdk.Lake.Parquet.Medallion;
 using Affiliate.Sdk.Medallion;
@@ -12,30 +13,36 @@ public sealed class EngineAgreementTests
 {
     [Property(MaxTest = 25)]
     public Property DuckDb_and_in_process_engines_produce_identical_gold_after_every_run() =>
-        Prop.ForAll(MedallionGenerators.Delivery.ToArbitrary(), delivery =>
+        Prop.ForAll(MedallionGenerators.Delivery.ToArbitrary(), AssertAgreement);
+
+    [Property(MaxTest = 25)]
+    public Property Engines_agree_when_duplicates_land_in_other_days_hours_and_batches() =>
+        Prop.ForAll(MedallionGenerators.CrossPartitionDelivery.ToArbitrary(), AssertAgreement);
+
+    private static void AssertAgreement((TrackingEvent[] Events, TrackingEvent[][] Batches) delivery)
+    {
+        using var workspace = new Workspace();
+        using var duckDb = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        var lake = new LocalDiskBlobStore(workspace.Options.LakeRoot);
+        var inProcess = new InProcessMedallionEngine(lake, MedallionGenerators.Catalog, MedallionGenerators.Options);
+
+        foreach (var batch in delivery.Batches)
         {
-            using var workspace = new Workspace();
-            using var duckDb = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
-            var lake = new LocalDiskBlobStore(workspace.Options.LakeRoot);
-            var inProcess = new InProcessMedallionEngine(lake, MedallionGenerators.Catalog, MedallionGenerators.Options);
+            workspace.WriteBronzeAsync(batch).GetAwaiter().GetResult();
+            duckDb.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            inProcess.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
-            foreach (var batch in delivery.Batches)
+            foreach (var grain in new[] { GoldGrain.Hour, GoldGrain.Day })
             {
-                workspace.WriteBronzeAsync(batch).GetAwaiter().GetResult();
-                duckDb.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-                inProcess.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
-
-                foreach (var grain in new[] { GoldGrain.Hour, GoldGrain.Day })
+                var fromDuckDb = EngineState.Gold(workspace.Options, grain);
+                var fromInProcess = GoldParquet.ReadAsync(lake, grain, CancellationToken.None).GetAwaiter().GetResult();
+                Assert.Equal(fromDuckDb.Count, fromInProcess.Count);
+                foreach (var (key, metrics) in fromDuckDb)
                 {
-                    var fromDuckDb = EngineState.Gold(workspace.Options, grain);
-                    var fromInProcess = GoldParquet.ReadAsync(lake, grain, CancellationToken.None).GetAwaiter().GetResult();
-                    Assert.Equal(fromDuckDb.Count, fromInProcess.Count);
-                    foreach (var (key, metrics) in fromDuckDb)
-                    {
-                        Assert.True(fromInProcess.TryGetValue(key, out var other), $"{grain} gold row {key} is only in the DuckDB engine's gold");
-                        Assert.Equal(metrics, other);
-                    }
+                    Assert.True(fromInProcess.TryGetValue(key, out var other), $"{grain} gold row {key} is only in the DuckDB engine's gold");
+                    Assert.Equal(metrics, other);
                 }
             }
-        });
+        }
+    }
 }

@@ -140,6 +140,32 @@ public static class MedallionGenerators
         from batchCount in Gen.Choose(1, 5)
         select (events, Split(Shuffle(Repeat(events, repeats, laterBy), seed), batchCount, seed));
 
+    /// <summary>
+    /// A delivery whose duplicates land in other partitions and batches: a re-delivered event carries another
+    /// <c>occurred_at</c> (up to 36 hours either way, so often another UTC day or hour) and is received later, as a
+    /// retried postback landing a day later or a client clock that moved. The earliest copy is the survivor.
+    /// </summary>
+    public static Gen<(TrackingEvent[] Events, TrackingEvent[][] Batches)> CrossPartitionDelivery =>
+        from events in EventSet
+        from repeats in Gen.ArrayOf(Gen.Choose(0, 2), events.Length)
+        from shifts in Gen.ArrayOf(Gen.Choose(-36 * 3600, 36 * 3600), events.Length)
+        from seed in Gen.Choose(0, int.MaxValue)
+        from batchCount in Gen.Choose(1, 5)
+        select (events, Split(Shuffle(RepeatShifted(events, repeats, shifts), seed), batchCount, seed));
+
+    private static IEnumerable<TrackingEvent> RepeatShifted(TrackingEvent[] events, int[] repeats, int[] shiftSeconds)
+    {
+        for (var i = 0; i < events.Length; i++)
+        {
+            yield return events[i];
+            for (var r = 0; r < repeats[i]; r++)
+            {
+                var shift = TimeSpan.FromSeconds((long)shiftSeconds[i] * (r + 1)).Add(TimeSpan.FromTicks(10L * (r + 1)));
+                yield return events[i] with { OccurredAt = events[i].OccurredAt + shift, ReceivedAt = events[i].ReceivedAt + shift.Duration() + TimeSpan.FromHours(r + 1) };
+            }
+        }
+    }
+
     /// <summary>Duplicate postbacks: a conversion re-sent with a new event id a little later.</summary>
     private static TrackingEvent[] WithPostbackCopies(TrackingEvent[] events, int copies)
     {

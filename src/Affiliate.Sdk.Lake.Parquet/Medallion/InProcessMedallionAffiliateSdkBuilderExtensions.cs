@@ -1,7 +1,9 @@
+using Affiliate.Sdk.Lake.Parquet;
 using Affiliate.Sdk.Lake.Parquet.Medallion;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Offers;
 using Affiliate.Sdk.Pipeline;
+using Affiliate.Sdk.Reports;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,7 +19,8 @@ public static class InProcessMedallionAffiliateSdkBuilderExtensions
     private const string MedallionSection = "AffiliateSdk:Medallion";
 
     /// <summary>
-    /// Registers <see cref="InProcessMedallionEngine"/> as the <see cref="IMedallionEngine"/>, with its options bound from
+    /// Registers <see cref="InProcessMedallionEngine"/> as the <see cref="IMedallionEngine"/> and <see cref="ParquetReportClient"/> as the
+    /// <see cref="IReportClient"/> (unless already registered), with the engine's options bound from
     /// <c>AffiliateSdk:InProcessMedallion</c> and the model's from <c>AffiliateSdk:Medallion</c>, validated at start.
     /// Needs an <see cref="IBlobStore"/> (the lake) and an <see cref="IOfferCatalog"/> in the container.
     /// </summary>
@@ -54,6 +57,12 @@ public static class InProcessMedallionAffiliateSdkBuilderExtensions
             sp.GetRequiredService<IOptions<InProcessMedallionOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<InProcessMedallionEngine>>()));
+
+        // Reports straight from the gold Parquet, so a host on this engine needs no database. A report client registered
+        // before (another engine's) is kept.
+        services.TryAddSingleton<IReportClient>(sp => new ParquetReportClient(
+            sp.GetRequiredService<IBlobStore>(),
+            sp.GetRequiredService<IOptions<InProcessMedallionOptions>>().Value));
         return builder;
     }
 

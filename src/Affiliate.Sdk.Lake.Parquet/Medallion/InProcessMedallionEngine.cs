@@ -29,6 +29,9 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
 {
     private const string ClicksTable = "clicks";
     private const string ImpressionsTable = "impressions";
+
+    /// <summary>Manifest version from which every silver traffic partition within the dedup horizon has its index file.</summary>
+    private const int IndexedManifestVersion = 2;
     private static readonly IngestionInfo StateIngestion = new("medallion", string.Empty, string.Empty, DateTimeOffset.UnixEpoch);
 
     private readonly IBlobStore _store;
@@ -295,6 +298,12 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
             merged.Add((table, date));
         }
 
+        // 3b. Duplicates whose copies are in different partitions (another UTC date, or the other traffic kind).
+        if (merged.Count > 0 || manifest.Version < IndexedManifestVersion)
+        {
+            await DropCrossPartitionDuplicatesAsync(manifest, pending, run.Freshness, references, invalidated, ct).ConfigureAwait(false);
+        }
+
         // 4. Resolve click ids that conversions reference for the first time (their click may be in older silver).
         var lateReferences = new HashSet<string>(invalidated, StringComparer.Ordinal);
         var newReferences = new HashSet<string>(StringComparer.Ordinal);
@@ -411,7 +420,7 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
             }
         }
 
-        var next = new MedallionManifest { Processed = [.. nextProcessed], Freshness = run.Freshness, Runs = manifest.Runs + 1 };
+        var next = new MedallionManifest { Version = IndexedManifestVersion, Processed = [.. nextProcessed], Freshness = run.Freshness, Runs = manifest.Runs + 1 };
         await MedallionStateStore.WriteAsync(_store, _manifestKey, next, MedallionStateJsonContext.Default.MedallionManifest, ct).ConfigureAwait(false);
         await _store.DeleteAsync(_pendingKey, CancellationToken.None).ConfigureAwait(false);
 
@@ -580,11 +589,188 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
             }
         }
 
-        var schema = kind == EventKind.Click ? "silver_clicks/1" : "silver_impressions/1";
+        await WriteTrafficPartitionAsync(table, date, rows, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Replaces a silver traffic partition with rows sorted by event id, then its dedup index file.</summary>
+    private async Task WriteTrafficPartitionAsync(string table, DateOnly date, List<BronzeRecord> rows, CancellationToken ct)
+    {
+        var schema = table == ClicksTable ? "silver_clicks/1" : "silver_impressions/1";
         await ReplacePartitionAsync(
-            prefix,
+            TrafficPrefix(table, date),
             rows.Count == 0 ? null : stream => BronzeParquet.WriteEventsAsync(stream, rows, 0, rows.Count, _options.RowGroupRows, SchemaMetadata(schema), ct),
             ct).ConfigureAwait(false);
+        await WriteIndexAsync(table, date, rows, ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteIndexAsync(string table, DateOnly date, List<BronzeRecord> sortedRows, CancellationToken ct)
+    {
+        var key = EventIndex.Key(_options.StatePrefix, table, date);
+        if (sortedRows.Count == 0)
+        {
+            await _store.DeleteAsync(key, ct).ConfigureAwait(false);
+            return;
+        }
+
+        var upload = await _store.StartUploadAsync(key, ct).ConfigureAwait(false);
+        await using (upload.ConfigureAwait(false))
+        {
+            await EventIndex.WriteAsync(
+                upload.Content,
+                sortedRows.Select(r => new EventIndexEntry(r.Event.EventId, r.Event.OccurredAt.UtcTicks, r.Event.ReceivedAt.UtcTicks)),
+                ct).ConfigureAwait(false);
+            await upload.CommitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Global deduplication of traffic by event id: silver partitions dedup within themselves, so a duplicate whose copy
+    /// landed on another UTC date (or is of the other traffic kind) is found here, by one merge of the dedup index files
+    /// within <see cref="InProcessMedallionOptions.DedupHorizon"/> of the freshness. Every copy but the survivor is removed
+    /// from its partition, and the partition's gold date is rewritten.
+    /// </summary>
+    private async Task DropCrossPartitionDuplicatesAsync(
+        MedallionManifest manifest,
+        MedallionPending pending,
+        DateTimeOffset? freshness,
+        HashSet<string> references,
+        HashSet<string> invalidated,
+        CancellationToken ct)
+    {
+        var cutoff = freshness is { } f && f.UtcDateTime.Ticks > _options.DedupHorizon.Ticks
+            ? DateOf(f - _options.DedupHorizon)
+            : DateOnly.MinValue;
+        var indexed = new SortedDictionary<(string Table, DateOnly Date), string>();
+        var stale = new List<string>();
+        await foreach (var item in _store.ListAsync(EventIndex.Folder(_options.StatePrefix), ct).ConfigureAwait(false))
+        {
+            if (EventIndex.TryParseKey(_options.StatePrefix, item.Key, out var table, out var date))
+            {
+                if (date < cutoff)
+                {
+                    stale.Add(item.Key);
+                }
+                else
+                {
+                    indexed[(table, date)] = item.Key;
+                }
+            }
+        }
+
+        // A lake whose silver predates the index: index its partitions within the horizon once.
+        if (manifest.Version < IndexedManifestVersion)
+        {
+            foreach (var table in new[] { ClicksTable, ImpressionsTable })
+            {
+                var dates = new SortedSet<DateOnly>();
+                await foreach (var item in _store.ListAsync("silver/" + table + "/", ct).ConfigureAwait(false))
+                {
+                    if (BronzeLayout.IsDataFile(item.Key) && TryParseDateFolder(item.Key, out var date) && date >= cutoff && !indexed.ContainsKey((table, date)))
+                    {
+                        dates.Add(date);
+                    }
+                }
+
+                foreach (var date in dates)
+                {
+                    var rows = await ReadTrafficPartitionAsync(table, date, ct).ConfigureAwait(false);
+                    await WriteIndexAsync(table, date, rows, ct).ConfigureAwait(false);
+                    indexed[(table, date)] = EventIndex.Key(_options.StatePrefix, table, date);
+                }
+            }
+        }
+
+        var partitions = indexed.Keys.ToList();
+        var sources = partitions.Select(p => EventIndex.ReadAsync(_store, indexed[p], ct)).ToList();
+        var drops = new SortedDictionary<(string Table, DateOnly Date), HashSet<Guid>>();
+        await foreach (var holders in EventIndex.FindSharedAsync(sources, ct).ConfigureAwait(false))
+        {
+            // The survivor: earliest occurred_at, then received_at; copies equal on both go to the first partition.
+            var winner = holders[0];
+            foreach (var h in holders)
+            {
+                var c = h.Entry.OccurredTicks.CompareTo(winner.Entry.OccurredTicks);
+                if (c < 0 || (c == 0 && (h.Entry.ReceivedTicks < winner.Entry.ReceivedTicks
+                    || (h.Entry.ReceivedTicks == winner.Entry.ReceivedTicks && h.Source < winner.Source))))
+                {
+                    winner = h;
+                }
+            }
+
+            foreach (var h in holders)
+            {
+                if (h.Source != winner.Source)
+                {
+                    var partition = partitions[h.Source];
+                    if (!drops.TryGetValue(partition, out var ids))
+                    {
+                        drops[partition] = ids = [];
+                    }
+
+                    ids.Add(h.Entry.EventId);
+                }
+            }
+        }
+
+        if (drops.Count > 0)
+        {
+            foreach (var (table, date) in drops.Keys)
+            {
+                pending.Traffic.Add(TrafficPartition(table, date));
+                pending.Gold.Add(DateText(date));
+            }
+
+            await MedallionStateStore.WriteAsync(_store, _pendingKey, pending, MedallionStateJsonContext.Default.MedallionPending, ct).ConfigureAwait(false);
+            foreach (var ((table, date), ids) in drops)
+            {
+                var rows = await ReadTrafficPartitionAsync(table, date, ct).ConfigureAwait(false);
+                var kept = new List<BronzeRecord>(rows.Count);
+                foreach (var row in rows)
+                {
+                    if (!ids.Contains(row.Event.EventId))
+                    {
+                        kept.Add(row);
+                    }
+                    else if (row.Event.ClickId is { } clickId && references.Contains(clickId))
+                    {
+                        invalidated.Add(clickId); // Its conversions look for their click again.
+                    }
+                }
+
+                LogCrossPartitionDuplicates(_logger, ids.Count, table, date);
+                await WriteTrafficPartitionAsync(table, date, kept, ct).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var key in stale)
+        {
+            await _store.DeleteAsync(key, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every survivor of a silver traffic partition, sorted by event id.</summary>
+    private async Task<List<BronzeRecord>> ReadTrafficPartitionAsync(string table, DateOnly date, CancellationToken ct)
+    {
+        var byId = new Dictionary<Guid, BronzeRecord>();
+        await foreach (var item in _store.ListAsync(TrafficPrefix(table, date), ct).ConfigureAwait(false))
+        {
+            if (!BronzeLayout.IsDataFile(item.Key))
+            {
+                continue;
+            }
+
+            await foreach (var row in ReadLakeFileAsync(item.Key, ct).ConfigureAwait(false))
+            {
+                if (!byId.TryGetValue(row.Event.EventId, out var kept) || MedallionRules.SurvivorOrder.Compare(row.Event, kept.Event) < 0)
+                {
+                    byId[row.Event.EventId] = row;
+                }
+            }
+        }
+
+        var rows = byId.Values.ToList();
+        rows.Sort(static (a, b) => a.Event.EventId.CompareTo(b.Event.EventId));
+        return rows;
     }
 
     /// <summary>Finds the survivor click of click ids in silver partitions not merged in this run (and in all of them for late ids).</summary>
@@ -1063,6 +1249,9 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Medallion run: {Files} bronze files read, {Covered} compacted files skipped, {Traffic} silver traffic partitions and {Conversions} conversion dates rewritten, {Gold} gold partitions written in {ElapsedMs:F0} ms")]
     private static partial void LogRunCompleted(ILogger logger, int files, int covered, int traffic, int conversions, int gold, double elapsedMs);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Dropped {Count} events from silver {Table} of {Date}: a copy with the same event id in another partition survives")]
+    private static partial void LogCrossPartitionDuplicates(ILogger logger, int count, string table, DateOnly date);
 
     /// <summary>What one run has read so far.</summary>
     private sealed class RunState(DateTimeOffset? freshness)

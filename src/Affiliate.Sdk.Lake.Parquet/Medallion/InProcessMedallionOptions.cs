@@ -16,6 +16,12 @@ public sealed class InProcessMedallionOptions
 
     /// <summary>Rows per Parquet row group in the silver and gold files the engine writes. Default 122,880.</summary>
     public int RowGroupRows { get; set; } = 122_880;
+
+    /// <summary>
+    /// How far back (from the newest event processed) a duplicate's copy in another UTC date is still found and removed.
+    /// The engine keeps a 32-byte index entry per click and impression within it. Default 30 days.
+    /// </summary>
+    public TimeSpan DedupHorizon { get; set; } = TimeSpan.FromDays(30);
 }
 
 /// <summary>Checks <see cref="InProcessMedallionOptions"/> at start; every message names the setting.</summary>
@@ -40,6 +46,11 @@ internal sealed class InProcessMedallionOptionsValidator : IValidateOptions<InPr
         if (options.MaxBronzeFilesPerRun < 0)
         {
             errors.Add($"{P}:MaxBronzeFilesPerRun must be 0 (no limit) or positive (was {options.MaxBronzeFilesPerRun}).");
+        }
+
+        if (options.DedupHorizon < TimeSpan.FromHours(1) || options.DedupHorizon > TimeSpan.FromDays(3660))
+        {
+            errors.Add($"{P}:DedupHorizon must be between 01:00:00 and 3660.00:00:00 (was {options.DedupHorizon}).");
         }
 
         if (options.RowGroupRows < 1)

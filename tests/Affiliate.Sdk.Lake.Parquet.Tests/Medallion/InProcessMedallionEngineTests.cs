@@ -249,6 +249,64 @@ public sealed class InProcessMedallionEngineTests
     }
 
     [Fact]
+    public async Task A_click_redelivered_a_day_later_with_another_occurred_at_counts_once_in_its_earliest_day()
+    {
+        using var lake = new MedallionLake();
+        var engine = lake.Engine();
+        var original = Click("k1", T0.AddHours(11)); // 23:00 UTC
+        var conversion = Conversion("k1", T0.AddDays(2));
+        await lake.WriteBronzeAsync([original, conversion]);
+        await engine.RunAsync(default);
+
+        // The same event id, re-sent with a later clock: another UTC date, another silver partition, another run.
+        var retried = original with { OccurredAt = T0.AddHours(14), ReceivedAt = T0.AddHours(14) }; // 02:00 the next day
+        await lake.WriteBronzeAsync([retried]);
+        await engine.RunAsync(default);
+        await AssertMatchesReference(lake, [original, retried, conversion]);
+
+        var daily = await lake.GoldAsync(GoldGrain.Day);
+        Assert.Equal(1, daily.Values.Sum(m => m.Clicks));
+        Assert.Equal(MedallionReference.PeriodOf(original.OccurredAt, GoldGrain.Day), daily.Single(p => p.Value.Clicks == 1).Key.Period);
+    }
+
+    [Fact]
+    public async Task An_earlier_copy_arriving_later_replaces_the_survivor_in_another_day_and_rewrites_both_gold_dates()
+    {
+        using var lake = new MedallionLake();
+        var engine = lake.Engine();
+        var late = Click("k1", T0.AddDays(1).AddHours(1));
+        var conversion = Conversion("k1", T0.AddDays(1).AddHours(5));
+        await lake.WriteBronzeAsync([late, conversion]);
+        await engine.RunAsync(default);
+
+        var early = late with { OccurredAt = T0.AddHours(6), ReceivedAt = T0.AddDays(2), Sub1 = "from-the-earlier-copy" };
+        await lake.WriteBronzeAsync([early]);
+        var result = await engine.RunAsync(default);
+
+        Assert.Equal(4, result.GoldPartitionsWritten);
+        await AssertMatchesReference(lake, [late, conversion, early]);
+        var attributed = (await lake.GoldAsync(GoldGrain.Day)).Single(p => p.Value.Conversions == 1).Key;
+        Assert.Equal("from-the-earlier-copy", attributed.Sub1);
+    }
+
+    [Fact]
+    public async Task Copies_further_apart_than_the_dedup_horizon_are_not_matched()
+    {
+        using var lake = new MedallionLake();
+        var engine = lake.Engine(options: new InProcessMedallionOptions { RowGroupRows = 5, DedupHorizon = TimeSpan.FromDays(2) });
+        var original = Click("k1", T0);
+        await lake.WriteBronzeAsync([original, Click("k2", T0.AddDays(5))]);
+        await engine.RunAsync(default);
+
+        await lake.WriteBronzeAsync([original with { OccurredAt = T0.AddDays(4), ReceivedAt = T0.AddDays(4) }]);
+        await engine.RunAsync(default);
+
+        // Documented limit: the copy four days later is beyond the horizon, so both copies stay.
+        Assert.Equal(3, (await lake.GoldAsync(GoldGrain.Day)).Values.Sum(m => m.Clicks));
+        Assert.DoesNotContain((await lake.SnapshotAsync("_state/")).Keys, k => k.Contains($"dt={T0:yyyy-MM-dd}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Only_touched_gold_partitions_are_rewritten()
     {
         using var lake = new MedallionLake();
@@ -381,10 +439,11 @@ public sealed class InProcessMedallionEngineTests
     {
         using var lake = new MedallionLake();
 
-        var ex = Assert.Throws<ArgumentException>(() => lake.Engine(options: new InProcessMedallionOptions { StatePrefix = "gold/x/", RowGroupRows = 0 }));
+        var ex = Assert.Throws<ArgumentException>(() => lake.Engine(options: new InProcessMedallionOptions { StatePrefix = "gold/x/", RowGroupRows = 0, DedupHorizon = TimeSpan.Zero }));
 
         Assert.Contains("AffiliateSdk:InProcessMedallion:StatePrefix", ex.Message, StringComparison.Ordinal);
         Assert.Contains("AffiliateSdk:InProcessMedallion:RowGroupRows", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("AffiliateSdk:InProcessMedallion:DedupHorizon", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -90,4 +90,17 @@ public sealed class InProcessMedallionRegistrationTests : IDisposable
         Assert.Equal(1.08m, sp.GetRequiredService<IOptions<MedallionOptions>>().Value.ExchangeRates["EUR"]);
         Assert.Equal(10, sp.GetRequiredService<IOptions<InProcessMedallionOptions>>().Value.RowGroupRows);
     }
+
+    [Fact]
+    public async Task Reports_are_answered_from_gold_parquet_without_a_database()
+    {
+        var sp = Build([]);
+        await using var scope = sp.ConfigureAwait(false);
+
+        var client = Assert.IsType<Affiliate.Sdk.Lake.Parquet.ParquetReportClient>(sp.GetRequiredService<Affiliate.Sdk.Reports.IReportClient>());
+        var result = await client.QueryAsync(new Affiliate.Sdk.Reports.ReportQuery { From = new(2026, 1, 1), To = new(2026, 1, 31) }, default);
+
+        Assert.Empty(result.Rows);
+        Assert.Null(result.Freshness);
+    }
 }

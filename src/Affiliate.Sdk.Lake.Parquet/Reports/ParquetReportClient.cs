@@ -1,0 +1,524 @@
+using System.Globalization;
+using Affiliate.Sdk.Lake.Parquet.Medallion;
+using Affiliate.Sdk.Pipeline;
+using Affiliate.Sdk.Reports;
+using Parquet;
+using Parquet.Schema;
+
+namespace Affiliate.Sdk.Lake.Parquet;
+
+/// <summary>
+/// Answers <see cref="ReportQuery"/> from the gold Parquet of the lake (<c>gold/hourly/</c>, <c>gold/daily/</c>) without a
+/// database: only the date partitions of the range are read, row group by row group, decoding only the columns the query
+/// needs, and summed into one accumulator per result row. Same answers as the DuckDB report client (docs/reports.md).
+/// </summary>
+public sealed class ParquetReportClient : IReportClient
+{
+    private static readonly DataField<string>[] DimensionFields =
+        [GoldParquet.AffiliateId, GoldParquet.OfferId, GoldParquet.CampaignId, GoldParquet.Sub1, GoldParquet.Sub2, GoldParquet.Sub3, GoldParquet.Sub4, GoldParquet.Sub5, GoldParquet.Country];
+
+    private static readonly DataField<long>[] CountFields =
+        [GoldParquet.Impressions, GoldParquet.Clicks, GoldParquet.UniqueClicks, GoldParquet.BotClicks, GoldParquet.Conversions, GoldParquet.PendingConversions, GoldParquet.RejectedConversions];
+
+    private readonly IBlobStore _store;
+    private readonly string _manifestKey;
+
+    /// <summary>Creates a client over a lake's gold.</summary>
+    /// <param name="store">The lake.</param>
+    /// <param name="options">The in-process engine's settings (where its manifest, and so the freshness, is); defaults when <see langword="null"/>.</param>
+    public ParquetReportClient(IBlobStore store, InProcessMedallionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _manifestKey = (options ?? new InProcessMedallionOptions()).StatePrefix + "manifest.json";
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="AffiliateSdkException">A gold file cannot be read; the message names it.</exception>
+    public async ValueTask<ReportResult> QueryAsync(ReportQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var plan = ReportPlan.Create(query);
+        var groups = new Dictionary<GroupKey, Sums>();
+        foreach (var date in plan.Dates())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var newest = await NewestFileAsync(GoldParquet.PartitionPrefix(plan.Source, date), cancellationToken).ConfigureAwait(false);
+            if (newest is not null)
+            {
+                await AggregateFileAsync(newest, plan, groups, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var totals = new Sums();
+        foreach (var sums in groups.Values)
+        {
+            totals.Add(sums);
+        }
+
+        var ordered = groups.ToList();
+        ordered.Sort(plan.Compare);
+        var metrics = query.Metrics.Count == 0 ? ReportNames.AllMetrics : query.Metrics.Distinct().ToList();
+        var rows = new List<ReportRow>(Math.Min(ordered.Count, query.Limit));
+        foreach (var (key, sums) in ordered.Take(query.Limit))
+        {
+            var dimensions = new Dictionary<ReportDimension, string?>(query.GroupBy.Count);
+            foreach (var d in query.GroupBy)
+            {
+                dimensions[d] = key[d];
+            }
+
+            rows.Add(new ReportRow(plan.FormatPeriod(key.Period), dimensions, sums.Metrics(metrics)));
+        }
+
+        var manifest = await MedallionStateStore.ReadAsync(_store, _manifestKey, MedallionStateJsonContext.Default.MedallionManifest, cancellationToken).ConfigureAwait(false);
+        return new ReportResult(rows, totals.Metrics(metrics), manifest?.Freshness);
+    }
+
+    /// <summary>
+    /// The date's file. An engine writes one file per date folder and replaces it by writing the new file before deleting
+    /// the old, whose name sorts first: reading the newest never counts a date twice.
+    /// </summary>
+    private async Task<string?> NewestFileAsync(string prefix, CancellationToken ct)
+    {
+        string? newest = null;
+        await foreach (var item in _store.ListAsync(prefix, ct).ConfigureAwait(false))
+        {
+            if (BronzeLayout.IsDataFile(item.Key) && (newest is null || string.CompareOrdinal(item.Key, newest) > 0))
+            {
+                newest = item.Key;
+            }
+        }
+
+        return newest;
+    }
+
+    private async Task AggregateFileAsync(string key, ReportPlan plan, Dictionary<GroupKey, Sums> groups, CancellationToken ct)
+    {
+        var stream = await _store.OpenReadAsync(key, ct).ConfigureAwait(false);
+        if (stream is null)
+        {
+            return; // Replaced since the listing; the query answers from what it read (gold is eventually consistent).
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            var seekable = stream;
+            if (!stream.CanSeek)
+            {
+                seekable = new MemoryStream();
+                await stream.CopyToAsync(seekable, ct).ConfigureAwait(false);
+                seekable.Position = 0;
+            }
+
+            try
+            {
+                await AggregateAsync(seekable, plan, groups, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not AffiliateSdkException)
+            {
+                throw new AffiliateSdkException($"Gold file '{key}' could not be read by the report client: {ex.Message}", isRetryable: ex is IOException, ex);
+            }
+            finally
+            {
+                if (!ReferenceEquals(seekable, stream))
+                {
+                    await seekable.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static async Task AggregateAsync(Stream stream, ReportPlan plan, Dictionary<GroupKey, Sums> groups, CancellationToken ct)
+    {
+        var reader = await ParquetReader.CreateAsync(stream, new ParquetOptions(), leaveStreamOpen: true, ct).ConfigureAwait(false);
+        await using var scope = reader.ConfigureAwait(false);
+        var byName = reader.Schema.DataFields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        DataField F(DataField expected) => byName.TryGetValue(expected.Name, out var f)
+            ? f
+            : throw new InvalidDataException($"The Parquet file has no column '{expected.Name}'; it is not a gold file of this schema.");
+
+        var needed = plan.NeededDimensions;
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var rg = reader.OpenRowGroupReader(g);
+            var n = checked((int)rg.RowCount);
+            var period = new DateTime[n];
+            await rg.ReadAsync<DateTime>(F(GoldParquet.Period), period, null, ct).ConfigureAwait(false);
+            var dims = new string?[DimensionFields.Length][];
+            for (var d = 0; d < DimensionFields.Length; d++)
+            {
+                if (needed[d])
+                {
+                    dims[d] = new string?[n];
+                    await rg.ReadAsync(F(DimensionFields[d]), dims[d]!, null, ct).ConfigureAwait(false);
+                }
+            }
+
+            var counts = new long[CountFields.Length][];
+            for (var c = 0; c < CountFields.Length; c++)
+            {
+                counts[c] = new long[n];
+                await rg.ReadAsync<long>(F(CountFields[c]), counts[c], null, ct).ConfigureAwait(false);
+            }
+
+            var revenue = new decimal[n];
+            var payout = new decimal[n];
+            await rg.ReadAsync<decimal>(F(GoldParquet.Revenue), revenue, null, ct).ConfigureAwait(false);
+            await rg.ReadAsync<decimal>(F(GoldParquet.Payout), payout, null, ct).ConfigureAwait(false);
+
+            for (var i = 0; i < n; i++)
+            {
+                if (!plan.TryPeriod(period[i].Ticks, out var periodKey) || !plan.Passes(dims, i))
+                {
+                    continue;
+                }
+
+                var key = plan.KeyOf(periodKey, dims, i);
+                if (!groups.TryGetValue(key, out var sums))
+                {
+                    groups[key] = sums = new Sums();
+                }
+
+                sums.Impressions += counts[0][i];
+                sums.Clicks += counts[1][i];
+                sums.UniqueClicks += counts[2][i];
+                sums.BotClicks += counts[3][i];
+                sums.Conversions += counts[4][i];
+                sums.Pending += counts[5][i];
+                sums.Rejected += counts[6][i];
+                sums.Revenue += revenue[i];
+                sums.Payout += payout[i];
+            }
+        }
+    }
+
+    /// <summary>A result row's key: its period (see <see cref="ReportPlan"/>) and its grouped dimension values.</summary>
+    private readonly record struct GroupKey(long Period, string? D0, string? D1, string? D2, string? D3, string? D4, string? D5, string? D6, string? D7, string? D8)
+    {
+        public string? this[ReportDimension dimension] => ((int)dimension - 1) switch
+        {
+            0 => D0,
+            1 => D1,
+            2 => D2,
+            3 => D3,
+            4 => D4,
+            5 => D5,
+            6 => D6,
+            7 => D7,
+            _ => D8,
+        };
+    }
+
+    private sealed class Sums
+    {
+        public long Impressions { get; set; }
+
+        public long Clicks { get; set; }
+
+        public long UniqueClicks { get; set; }
+
+        public long BotClicks { get; set; }
+
+        public long Conversions { get; set; }
+
+        public long Pending { get; set; }
+
+        public long Rejected { get; set; }
+
+        public decimal Revenue { get; set; }
+
+        public decimal Payout { get; set; }
+
+        public void Add(Sums other)
+        {
+            Impressions += other.Impressions;
+            Clicks += other.Clicks;
+            UniqueClicks += other.UniqueClicks;
+            BotClicks += other.BotClicks;
+            Conversions += other.Conversions;
+            Pending += other.Pending;
+            Rejected += other.Rejected;
+            Revenue += other.Revenue;
+            Payout += other.Payout;
+        }
+
+        public decimal Value(ReportMetric metric) => metric switch
+        {
+            ReportMetric.Impressions => Impressions,
+            ReportMetric.Clicks => Clicks,
+            ReportMetric.UniqueClicks => UniqueClicks,
+            ReportMetric.BotClicks => BotClicks,
+            ReportMetric.Conversions => Conversions,
+            ReportMetric.PendingConversions => Pending,
+            ReportMetric.RejectedConversions => Rejected,
+            ReportMetric.Revenue => Revenue,
+            ReportMetric.Payout => Payout,
+            ReportMetric.Profit => Revenue - Payout,
+            ReportMetric.ConversionRate => Ratio(Conversions, Clicks),
+            ReportMetric.EarningsPerClick => Ratio(Payout, Clicks),
+            ReportMetric.ClickThroughRate => Ratio(Clicks, Impressions),
+            _ => 0m,
+        };
+
+        public Dictionary<ReportMetric, decimal> Metrics(IReadOnlyList<ReportMetric> metrics)
+        {
+            var values = new Dictionary<ReportMetric, decimal>(metrics.Count);
+            foreach (var metric in metrics)
+            {
+                values[metric] = Value(metric);
+            }
+
+            return values;
+        }
+
+        // The reports' ratio rule: 0 for a zero denominator, else 6 places rounded half away from zero.
+        private static decimal Ratio(decimal numerator, long denominator) =>
+            denominator == 0 ? 0m : Math.Round(numerator / denominator, 6, MidpointRounding.AwayFromZero);
+    }
+
+    /// <summary>
+    /// What a query reads and how it buckets: UTC day, month and total reports read daily gold; other zones and the hour
+    /// grain read hourly gold, each UTC hour counted in the local period holding its start (docs/reports.md). Period keys:
+    /// UTC ticks of the hour (hour grain), day number of the local date (day) or of the month's first day (month), 0 (total).
+    /// </summary>
+    private sealed class ReportPlan
+    {
+        private readonly ReportQuery _query;
+        private readonly TimeZoneInfo _zone;
+        private readonly long _startTicks;
+        private readonly long _endTicks;
+        private readonly HashSet<string>?[] _filters = new HashSet<string>?[9];
+        private readonly Dictionary<long, long> _localPeriods = [];
+
+        private ReportPlan(ReportQuery query, TimeZoneInfo zone, bool hourly)
+        {
+            _query = query;
+            _zone = zone;
+            Source = hourly ? Affiliate.Sdk.Medallion.GoldGrain.Hour : Affiliate.Sdk.Medallion.GoldGrain.Day;
+            _startTicks = hourly ? LocalStartToUtc(query.From, zone).UtcTicks : query.From.ToDateTime(TimeOnly.MinValue).Ticks;
+            _endTicks = hourly ? LocalStartToUtc(query.To.AddDays(1), zone).UtcTicks : query.To.AddDays(1).ToDateTime(TimeOnly.MinValue).Ticks;
+            NeededDimensions = new bool[9];
+            foreach (var d in query.GroupBy)
+            {
+                NeededDimensions[(int)d - 1] = true;
+            }
+
+            foreach (var (d, values) in query.Filters)
+            {
+                NeededDimensions[(int)d - 1] = true;
+                _filters[(int)d - 1] = new HashSet<string>(values, StringComparer.Ordinal);
+            }
+        }
+
+        public Affiliate.Sdk.Medallion.GoldGrain Source { get; }
+
+        public bool[] NeededDimensions { get; }
+
+        public static ReportPlan Create(ReportQuery query)
+        {
+            var errors = new List<string>(query.Validate());
+            foreach (var (dimension, values) in query.Filters)
+            {
+                if (values is not null && values.Any(v => v is null))
+                {
+                    errors.Add($"filter.{ReportNames.Of(dimension)}: values must not be null");
+                }
+            }
+
+            foreach (var sort in query.OrderBy)
+            {
+                if (sort.Column == "period" && query.Grain == ReportGrain.Total)
+                {
+                    errors.Add("orderBy: 'period' needs a grain other than total");
+                }
+                else if (ReportNames.TryParseDimension(sort.Column, out var dimension) && !query.GroupBy.Contains(dimension))
+                {
+                    errors.Add($"orderBy: '{ReportNames.Of(dimension)}' is not in groupBy");
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                throw new ArgumentException("Invalid report query: " + string.Join("; ", errors), nameof(query));
+            }
+
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
+            var isUtc = zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
+            return new ReportPlan(query, zone, !isUtc || query.Grain == ReportGrain.Hour);
+        }
+
+        /// <summary>The UTC dates (gold partitions) the range covers.</summary>
+        public IEnumerable<DateOnly> Dates()
+        {
+            var first = DateOnly.FromDateTime(new DateTime(_startTicks, DateTimeKind.Utc));
+            var last = DateOnly.FromDateTime(new DateTime(_endTicks - 1, DateTimeKind.Utc));
+            for (var d = first; d <= last; d = d.AddDays(1))
+            {
+                yield return d;
+            }
+        }
+
+        /// <summary>Whether a gold row's period start is in the range, and its result period.</summary>
+        public bool TryPeriod(long ticks, out long period)
+        {
+            period = 0;
+            if (ticks < _startTicks || ticks >= _endTicks)
+            {
+                return false;
+            }
+
+            switch (_query.Grain)
+            {
+                case ReportGrain.Total:
+                    return true;
+                case ReportGrain.Hour:
+                    period = ticks;
+                    return true;
+            }
+
+            if (Source == Affiliate.Sdk.Medallion.GoldGrain.Day)
+            {
+                period = Bucket(DateOnly.FromDateTime(new DateTime(ticks, DateTimeKind.Utc)));
+                return true;
+            }
+
+            if (!_localPeriods.TryGetValue(ticks, out period))
+            {
+                var utc = new DateTimeOffset(ticks, TimeSpan.Zero);
+                _localPeriods[ticks] = period = Bucket(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(utc, _zone).DateTime));
+            }
+
+            return true;
+        }
+
+        public bool Passes(string?[]?[] dims, int row)
+        {
+            for (var d = 0; d < _filters.Length; d++)
+            {
+                if (_filters[d] is { } allowed && (dims[d]![row] is not { } value || !allowed.Contains(value)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public GroupKey KeyOf(long period, string?[]?[] dims, int row)
+        {
+            string? V(ReportDimension d) => _query.GroupBy.Contains(d) ? dims[(int)d - 1]![row] : null;
+            return new GroupKey(
+                period, V(ReportDimension.Affiliate), V(ReportDimension.Offer), V(ReportDimension.Campaign), V(ReportDimension.Sub1), V(ReportDimension.Sub2),
+                V(ReportDimension.Sub3), V(ReportDimension.Sub4), V(ReportDimension.Sub5), V(ReportDimension.Country));
+        }
+
+        public string? FormatPeriod(long period) => _query.Grain switch
+        {
+            ReportGrain.Hour => TimeZoneInfo.ConvertTime(new DateTimeOffset(period, TimeSpan.Zero), _zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture),
+            ReportGrain.Day => DateOnly.FromDayNumber((int)period).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ReportGrain.Month => DateOnly.FromDayNumber((int)period).ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            _ => null,
+        };
+
+        /// <summary>The query's sort keys, then period and the grouped dimensions ascending (nulls first), as the SQL clients order.</summary>
+        public int Compare(KeyValuePair<GroupKey, Sums> a, KeyValuePair<GroupKey, Sums> b)
+        {
+            foreach (var sort in _query.OrderBy)
+            {
+                int c;
+                if (sort.Column == "period")
+                {
+                    c = a.Key.Period.CompareTo(b.Key.Period);
+                    c = sort.Descending ? -c : c;
+                }
+                else if (ReportNames.TryParseDimension(sort.Column, out var dimension))
+                {
+                    c = CompareText(a.Key[dimension], b.Key[dimension], sort.Descending);
+                }
+                else if (ReportNames.TryParseMetric(sort.Column, out var metric))
+                {
+                    c = a.Value.Value(metric).CompareTo(b.Value.Value(metric));
+                    c = sort.Descending ? -c : c;
+                }
+                else
+                {
+                    c = 0; // Refused by validation.
+                }
+
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            var p = a.Key.Period.CompareTo(b.Key.Period);
+            if (p != 0)
+            {
+                return p;
+            }
+
+            foreach (var d in _query.GroupBy)
+            {
+                var c = CompareText(a.Key[d], b.Key[d], descending: false);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+
+            return 0;
+        }
+
+        /// <summary>Ascending puts nulls first, descending last; text compares as UTF-8 bytes (code point order), as SQL engines do.</summary>
+        private static int CompareText(string? x, string? y, bool descending)
+        {
+            if (x is null || y is null)
+            {
+                return x is null ? (y is null ? 0 : (descending ? 1 : -1)) : (descending ? -1 : 1);
+            }
+
+            var c = CompareCodePoints(x, y);
+            return descending ? -c : c;
+        }
+
+        private static int CompareCodePoints(string x, string y)
+        {
+            var a = x.EnumerateRunes();
+            var b = y.EnumerateRunes();
+            while (true)
+            {
+                var hasA = a.MoveNext();
+                var hasB = b.MoveNext();
+                if (!hasA || !hasB)
+                {
+                    return hasA ? 1 : hasB ? -1 : 0;
+                }
+
+                var c = a.Current.Value.CompareTo(b.Current.Value);
+                if (c != 0)
+                {
+                    return c;
+                }
+            }
+        }
+
+        private long Bucket(DateOnly localDate) => _query.Grain == ReportGrain.Month
+            ? new DateOnly(localDate.Year, localDate.Month, 1).DayNumber
+            : localDate.DayNumber;
+
+        /// <summary>The UTC instant a local date starts at: local midnight, or the first valid instant after a gap at midnight.</summary>
+        private static DateTimeOffset LocalStartToUtc(DateOnly date, TimeZoneInfo zone)
+        {
+            var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+            while (zone.IsInvalidTime(local))
+            {
+                local = local.AddMinutes(15);
+            }
+
+            // An ambiguous midnight (clocks set back across it) starts at its first occurrence: the larger offset.
+            var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
+            return new DateTimeOffset(local - offset, TimeSpan.Zero);
+        }
+    }
+}
