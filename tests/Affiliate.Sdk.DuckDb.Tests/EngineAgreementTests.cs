@@ -12,12 +12,12 @@ public sealed class EngineAgreementTests
 {
     [Property(MaxTest = 25)]
     public Property DuckDb_and_in_process_engines_produce_identical_gold_after_every_run() =>
-        Prop.ForAll(MedallionGenerators.Delivery.ToArbitrary(), delivery =>
+        Prop.ForAll(AffiliateGenerators.Delivery.ToArbitrary(), delivery =>
         {
             using var workspace = new Workspace();
-            using var duckDb = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+            using var duckDb = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
             var lake = new LocalDiskBlobStore(workspace.Options.LakeRoot);
-            var inProcess = new InProcessMedallionEngine(lake, MedallionGenerators.Catalog, MedallionGenerators.Options);
+            var inProcess = new InProcessMedallionEngine(lake, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
 
             foreach (var batch in delivery.Batches)
             {
