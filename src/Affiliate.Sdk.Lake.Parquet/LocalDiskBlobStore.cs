@@ -63,6 +63,11 @@ public sealed class LocalDiskBlobStore : IBlobStore
         {
             return ValueTask.FromResult<Stream?>(null);
         }
+        catch (UnauthorizedAccessException) when (Directory.Exists(path))
+        {
+            // The key names a folder of other keys ("a" when "a/b" exists): no object, as S3 answers.
+            return ValueTask.FromResult<Stream?>(null);
+        }
     }
 
     /// <inheritdoc />

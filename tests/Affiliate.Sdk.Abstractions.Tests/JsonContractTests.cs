@@ -7,7 +7,7 @@ namespace Affiliate.Sdk.Abstractions.Tests;
 
 public sealed class JsonContractTests
 {
-    [Property(Arbitrary = [typeof(EventArbitraries)], MaxTest = 300)]
+    [Property(Arbitrary = [typeof(AffiliateArbitraries)], MaxTest = 300)]
     public bool Any_event_survives_a_JSON_round_trip(TrackingEvent e)
     {
         var bytes = TrackingEventSerializer.SerializeToUtf8Bytes(e);
@@ -15,7 +15,7 @@ public sealed class JsonContractTests
         return back == e && back.OccurredAt.Offset == TimeSpan.Zero && back.ReceivedAt.Offset == TimeSpan.Zero;
     }
 
-    [Property(Arbitrary = [typeof(EventArbitraries)], MaxTest = 100)]
+    [Property(Arbitrary = [typeof(AffiliateArbitraries)], MaxTest = 100)]
     public bool Buffer_writer_and_byte_array_serialisation_agree(TrackingEvent e)
     {
         var writer = new System.Buffers.ArrayBufferWriter<byte>();

@@ -50,7 +50,7 @@ public sealed class BronzeRulesTests
     }
 
     private static MedallionSqlModel Model(string dialect) => MedallionSqlModel.Create(
-        MedallionGenerators.Catalog,
-        MedallionGenerators.Options,
+        AffiliateGenerators.Catalog,
+        AffiliateGenerators.CreateMedallionOptions(),
         dialect == MedallionSqlDialect.Snowflake.Name ? MedallionSqlDialect.Snowflake : MedallionSqlDialect.Databricks);
 }

@@ -14,7 +14,7 @@ public sealed class MedallionSqlModelTests
     {
         var options = new MedallionOptions { ReportCurrency = "USD" };
         options.ExchangeRates["EUR"] = 1.08000000001m;
-        var e = Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(MedallionGenerators.Catalog, options, MedallionSqlDialect.Snowflake));
+        var e = Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(AffiliateGenerators.Catalog, options, MedallionSqlDialect.Snowflake));
         Assert.Contains("AffiliateSdk:Medallion:ExchangeRates:EUR", e.Message, StringComparison.Ordinal);
     }
 
@@ -23,7 +23,7 @@ public sealed class MedallionSqlModelTests
     {
         var options = new MedallionOptions { ReportCurrency = "USD" };
         options.ExchangeRates["EUR"] = 1.0800000000000000m;
-        var sql = MedallionSqlModel.Create(MedallionGenerators.Catalog, options, MedallionSqlDialect.Snowflake).SilverConversions;
+        var sql = MedallionSqlModel.Create(AffiliateGenerators.Catalog, options, MedallionSqlDialect.Snowflake).SilverConversions;
         Assert.Contains("('EUR', CAST(1.08 AS DECIMAL(18,10)))", sql, StringComparison.Ordinal);
     }
 
@@ -33,22 +33,22 @@ public sealed class MedallionSqlModelTests
     public void A_currency_that_is_not_a_three_letter_code_is_refused(string currency)
     {
         var catalog = new TestCatalog(TestCatalog.Flat("o1", 1m, 1m, currency));
-        var e = Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(catalog, MedallionGenerators.Options, MedallionSqlDialect.Databricks));
+        var e = Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(catalog, AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Databricks));
         Assert.Contains("offer 'o1'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_schema_that_is_not_made_of_identifiers_is_refused()
     {
-        Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(MedallionGenerators.Catalog, MedallionGenerators.Options, MedallionSqlDialect.Snowflake, "DB.SCH; DROP"));
-        Assert.Equal("DB.SCH.gold_daily", MedallionSqlModel.Create(MedallionGenerators.Catalog, MedallionGenerators.Options, MedallionSqlDialect.Snowflake, "DB.SCH").Qualify(MedallionSqlTables.GoldDaily));
+        Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Snowflake, "DB.SCH; DROP"));
+        Assert.Equal("DB.SCH.gold_daily", MedallionSqlModel.Create(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Snowflake, "DB.SCH").Qualify(MedallionSqlTables.GoldDaily));
     }
 
     [Fact]
     public void A_catalog_larger_than_one_values_clause_is_split_into_union_all_blocks()
     {
         var catalog = new TestCatalog([.. Enumerable.Range(0, 20_001).Select(i => TestCatalog.Flat("o" + i, 1m, 0.5m))]);
-        var sql = MedallionSqlModel.Create(catalog, MedallionGenerators.Options, MedallionSqlDialect.Snowflake).SilverConversions;
+        var sql = MedallionSqlModel.Create(catalog, AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Snowflake).SilverConversions;
         Assert.Equal(3, sql.Split("SELECT * FROM (VALUES").Length - 1 - 1); // three offer blocks, one rates block
         Assert.Equal(2, sql.Split("UNION ALL").Length - 1);
     }
@@ -58,17 +58,17 @@ public sealed class MedallionSqlModelTests
     {
         var click = new TrackingEvent
         {
-            EventId = Guid.NewGuid(), Kind = EventKind.Click, OccurredAt = MedallionGenerators.Base, ReceivedAt = MedallionGenerators.Base,
+            EventId = Guid.NewGuid(), Kind = EventKind.Click, OccurredAt = AffiliateGenerators.Base, ReceivedAt = AffiliateGenerators.Base,
             ClickId = "c1", OfferId = "o1", AffiliateId = "a1",
         };
         var conversion = new TrackingEvent
         {
-            EventId = Guid.NewGuid(), Kind = EventKind.Conversion, OccurredAt = MedallionGenerators.Base.AddMinutes(1),
-            ReceivedAt = MedallionGenerators.Base.AddMinutes(1), ClickId = "c1", Status = ConversionStatus.Approved,
+            EventId = Guid.NewGuid(), Kind = EventKind.Conversion, OccurredAt = AffiliateGenerators.Base.AddMinutes(1),
+            ReceivedAt = AffiliateGenerators.Base.AddMinutes(1), ClickId = "c1", Status = ConversionStatus.Approved,
         };
         using var harness = new PortableCoreHarness();
         await harness.WriteBronzeAsync([click, conversion]);
-        var run = harness.RunPortableSql(MedallionSqlModel.Create(new TestCatalog(), MedallionGenerators.Options, MedallionSqlDialect.Databricks));
+        var run = harness.RunPortableSql(MedallionSqlModel.Create(new TestCatalog(), AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Databricks));
 
         var kept = Assert.Single(run.Conversions);
         Assert.Equal(UnattributedReason.UnknownOffer, kept.Reason);

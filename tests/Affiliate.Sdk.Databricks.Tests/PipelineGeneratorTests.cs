@@ -55,7 +55,7 @@ public sealed class PipelineGeneratorTests
     public void Names_and_urls_that_could_change_the_sql_are_refused_naming_the_setting(string catalog, string schema, string url, string setting)
     {
         var e = Assert.Throws<ArgumentException>(() => DatabricksPipelineGenerator.Generate(
-            new DatabricksPipelineOptions { Catalog = catalog, Schema = schema, LakeUrl = url }, MedallionGenerators.Catalog, MedallionGenerators.Options));
+            new DatabricksPipelineOptions { Catalog = catalog, Schema = schema, LakeUrl = url }, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions()));
         Assert.Contains(setting, e.Message, StringComparison.Ordinal);
     }
 
@@ -63,18 +63,18 @@ public sealed class PipelineGeneratorTests
     public void Offer_ids_with_backslashes_are_refused_rather_than_read_differently_by_engines()
     {
         var catalog = new TestCatalog(TestCatalog.Flat("bad\\id", 1m, 1m));
-        var e = Assert.Throws<ArgumentException>(() => DatabricksPipelineGenerator.Generate(Options(), catalog, MedallionGenerators.Options));
+        var e = Assert.Throws<ArgumentException>(() => DatabricksPipelineGenerator.Generate(Options(), catalog, AffiliateGenerators.CreateMedallionOptions()));
         Assert.Contains("bad\\id", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Quotes_in_offer_ids_are_doubled_in_the_inline_catalog()
     {
-        var sql = DatabricksPipelineGenerator.Generate(Options(), new TestCatalog(TestCatalog.Flat("o'1", 1m, 1m)), MedallionGenerators.Options).Sql;
+        var sql = DatabricksPipelineGenerator.Generate(Options(), new TestCatalog(TestCatalog.Flat("o'1", 1m, 1m)), AffiliateGenerators.CreateMedallionOptions()).Sql;
         Assert.Contains("('o''1', 'USD', CAST(2592000000000 AS BIGINT), 1, CAST(1 AS DECIMAL(18,10)), 1, CAST(1 AS DECIMAL(18,10)))", sql, StringComparison.Ordinal);
     }
 
-    private static DatabricksPipeline Generate() => DatabricksPipelineGenerator.Generate(Options(), MedallionGenerators.Catalog, MedallionGenerators.Options);
+    private static DatabricksPipeline Generate() => DatabricksPipelineGenerator.Generate(Options(), AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
 
     private static int CountOf(string text, string value) => (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 }

@@ -1,4 +1,3 @@
-using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Lake.Parquet;
 using Affiliate.Sdk.Lake.Parquet.Medallion;
 using Affiliate.Sdk.Medallion;
@@ -13,18 +12,18 @@ public sealed class EngineAgreementTests
 {
     [Property(MaxTest = 25)]
     public Property DuckDb_and_in_process_engines_produce_identical_gold_after_every_run() =>
-        Prop.ForAll(MedallionGenerators.Delivery.ToArbitrary(), AssertAgreement);
+        Prop.ForAll(AffiliateGenerators.Delivery.ToArbitrary(), AssertAgreement);
 
     [Property(MaxTest = 25)]
     public Property Engines_agree_when_duplicates_land_in_other_days_hours_and_batches() =>
-        Prop.ForAll(MedallionGenerators.CrossPartitionDelivery.ToArbitrary(), AssertAgreement);
+        Prop.ForAll(AffiliateGenerators.CrossPartitionDelivery.ToArbitrary(), AssertAgreement);
 
-    private static void AssertAgreement((TrackingEvent[] Events, TrackingEvent[][] Batches) delivery)
+    private static void AssertAgreement(EventDelivery delivery)
     {
         using var workspace = new Workspace();
-        using var duckDb = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        using var duckDb = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
         var lake = new LocalDiskBlobStore(workspace.Options.LakeRoot);
-        var inProcess = new InProcessMedallionEngine(lake, MedallionGenerators.Catalog, MedallionGenerators.Options);
+        var inProcess = new InProcessMedallionEngine(lake, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
 
         foreach (var batch in delivery.Batches)
         {

@@ -22,8 +22,8 @@ public sealed class MedallionEngineTests
     private static void AssertMatchesReference(Workspace workspace, IEnumerable<TrackingEvent> events)
     {
         var list = events.ToList();
-        var (conversions, hourly) = MedallionReference.Compute(list, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
-        var (_, daily) = MedallionReference.Compute(list, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Day);
+        var (conversions, hourly) = MedallionReference.Compute(list, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), GoldGrain.Hour);
+        var (_, daily) = MedallionReference.Compute(list, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), GoldGrain.Day);
 
         AssertGoldEqual(hourly, EngineState.Gold(workspace.Options, GoldGrain.Hour));
         AssertGoldEqual(daily, EngineState.Gold(workspace.Options, GoldGrain.Day));
@@ -32,10 +32,10 @@ public sealed class MedallionEngineTests
 
     [Property(MaxTest = 40)]
     public Property Gold_and_silver_conversions_equal_the_reference_model() =>
-        Prop.ForAll(MedallionGenerators.EventSet.ToArbitrary(), events =>
+        Prop.ForAll(AffiliateGenerators.EventSet.ToArbitrary(), events =>
         {
             using var workspace = new Workspace();
-            using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+            using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
             workspace.WriteBronzeAsync(events).GetAwaiter().GetResult();
 
             engine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
@@ -45,10 +45,10 @@ public sealed class MedallionEngineTests
 
     [Property(MaxTest = 30)]
     public Property Gold_is_the_same_for_any_arrival_order_duplication_batch_split_and_rerun() =>
-        Prop.ForAll(MedallionGenerators.Delivery.ToArbitrary(), delivery =>
+        Prop.ForAll(AffiliateGenerators.Delivery.ToArbitrary(), delivery =>
         {
             using var workspace = new Workspace();
-            using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+            using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
             foreach (var batch in delivery.Batches)
             {
                 workspace.WriteBronzeAsync(batch).GetAwaiter().GetResult();
@@ -65,10 +65,10 @@ public sealed class MedallionEngineTests
 
     [Property(MaxTest = 20)]
     public Property Gold_totals_equal_the_sums_over_silver() =>
-        Prop.ForAll(MedallionGenerators.EventSet.ToArbitrary(), events =>
+        Prop.ForAll(AffiliateGenerators.EventSet.ToArbitrary(), events =>
         {
             using var workspace = new Workspace();
-            using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+            using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
             workspace.WriteBronzeAsync(events).GetAwaiter().GetResult();
             engine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
@@ -99,9 +99,9 @@ public sealed class MedallionEngineTests
     {
         var reasons = new HashSet<string?>();
         var withMoney = 0;
-        foreach (var events in MedallionGenerators.EventSet.Sample(200, 60))
+        foreach (var events in AffiliateGenerators.EventSet.Sample(200, 60))
         {
-            var (conversions, _) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+            var (conversions, _) = MedallionReference.Compute(events, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), GoldGrain.Hour);
             reasons.UnionWith(conversions.Select(c => c.Reason));
             withMoney += conversions.Count(c => c.Revenue != 0m && c.Payout != 0m);
         }
@@ -120,8 +120,8 @@ public sealed class MedallionEngineTests
     public async Task A_click_landing_after_its_conversion_attributes_the_conversion()
     {
         using var workspace = new Workspace();
-        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
-        var at = MedallionGenerators.Base;
+        using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
+        var at = AffiliateGenerators.Base;
         var click = new TrackingEvent
         {
             EventId = Guid.CreateVersion7(), Kind = EventKind.Click, OccurredAt = at, ReceivedAt = at, ClickId = "late",
@@ -153,8 +153,8 @@ public sealed class MedallionEngineTests
     public async Task Malformed_rows_are_kept_as_rejects_and_the_rest_is_merged()
     {
         using var workspace = new Workspace();
-        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
-        var at = MedallionGenerators.Base;
+        using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
+        var at = AffiliateGenerators.Base;
         var good = Enumerable.Range(0, 3).Select(i => new TrackingEvent
         {
             EventId = Guid.CreateVersion7(), Kind = EventKind.Click, OccurredAt = at, ReceivedAt = at, ClickId = "c" + i, OfferId = "o1", AffiliateId = "a1",
@@ -201,7 +201,7 @@ public sealed class CompactionAndCancellationTests
 
     private static TrackingEvent[] Clicks(int count, int hour) => [.. Enumerable.Range(0, count).Select(i =>
     {
-        var at = MedallionGenerators.Base.AddHours(hour).AddMinutes(i);
+        var at = AffiliateGenerators.Base.AddHours(hour).AddMinutes(i);
         return new TrackingEvent
         {
             EventId = Guid.CreateVersion7(), Kind = EventKind.Click, OccurredAt = at, ReceivedAt = at, ClickId = $"c{hour}-{i}", OfferId = "o1", AffiliateId = "a1",
@@ -212,7 +212,7 @@ public sealed class CompactionAndCancellationTests
     public async Task A_compacted_file_whose_sources_were_merged_is_skipped_without_changing_gold()
     {
         using var workspace = new Workspace();
-        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
         var events = Clicks(3, 0).Concat(Clicks(2, 0)).ToArray();
         await workspace.WriteBronzeAsync(events[..3]);
         await workspace.WriteBronzeAsync(events[3..]);
@@ -250,7 +250,7 @@ public sealed class CompactionAndCancellationTests
             File.Move(sources[i], hidden[i]);
         }
 
-        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
         await engine.RunAsync(CancellationToken.None);
         for (var i = 0; i < sources.Length; i++)
         {
@@ -261,7 +261,7 @@ public sealed class CompactionAndCancellationTests
 
         Assert.Equal(0, second.BronzeFilesProcessed);
         Assert.True(File.Exists(compacted));
-        var (_, expected) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+        var (_, expected) = MedallionReference.Compute(events, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), GoldGrain.Hour);
         Assert.Equal(expected, EngineState.Gold(workspace.Options, GoldGrain.Hour));
     }
 
@@ -269,7 +269,7 @@ public sealed class CompactionAndCancellationTests
     public async Task A_failed_run_commits_nothing_and_the_next_run_retries_the_same_files()
     {
         using var workspace = new Workspace();
-        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
         var events = Clicks(3, 3);
         await workspace.WriteBronzeAsync(events);
         var good = BronzeFiles(workspace).Single();
@@ -284,7 +284,7 @@ public sealed class CompactionAndCancellationTests
         var run = await engine.RunAsync(CancellationToken.None);
 
         Assert.Equal(1, run.BronzeFilesProcessed);
-        var (_, expected) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+        var (_, expected) = MedallionReference.Compute(events, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), GoldGrain.Hour);
         Assert.Equal(expected, EngineState.Gold(workspace.Options, GoldGrain.Hour));
     }
 
@@ -292,7 +292,7 @@ public sealed class CompactionAndCancellationTests
     public async Task A_cancelled_run_makes_nothing_visible_and_the_next_run_merges_everything()
     {
         using var workspace = new Workspace();
-        using var engine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options);
+        using var engine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
         var events = Clicks(5, 2);
         await workspace.WriteBronzeAsync(events);
         using var cancelled = new CancellationTokenSource();
@@ -304,7 +304,7 @@ public sealed class CompactionAndCancellationTests
         var run = await engine.RunAsync(CancellationToken.None);
 
         Assert.Equal(1, run.BronzeFilesProcessed);
-        var (_, expected) = MedallionReference.Compute(events, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+        var (_, expected) = MedallionReference.Compute(events, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), GoldGrain.Hour);
         Assert.Equal(expected, EngineState.Gold(workspace.Options, GoldGrain.Hour));
     }
 }

@@ -73,17 +73,17 @@ public sealed class ParquetReportClientTests
 
     [Property(MaxTest = 30)]
     public Property Parquet_and_DuckDb_report_clients_answer_every_query_alike() =>
-        Prop.ForAll(MedallionGenerators.EventSet.ToArbitrary(), Gen.ArrayOf(Query, 4).ToArbitrary(), (events, queries) =>
+        Prop.ForAll(AffiliateGenerators.EventSet.ToArbitrary(), Gen.ArrayOf(Query, 4).ToArbitrary(), (events, queries) =>
         {
             using var workspace = new Workspace();
             var lake = new LocalDiskBlobStore(workspace.Options.LakeRoot);
             workspace.WriteBronzeAsync(events).GetAwaiter().GetResult();
-            using (var duckDbEngine = workspace.CreateEngine(MedallionGenerators.Catalog, MedallionGenerators.Options))
+            using (var duckDbEngine = workspace.CreateEngine(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions()))
             {
                 duckDbEngine.RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
             }
 
-            new InProcessMedallionEngine(lake, MedallionGenerators.Catalog, MedallionGenerators.Options).RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            new InProcessMedallionEngine(lake, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions()).RunAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
             using var duckDb = workspace.CreateReportClient();
             var parquet = new ParquetReportClient(lake);
             foreach (var query in queries)
@@ -92,7 +92,7 @@ public sealed class ParquetReportClientTests
                 var actual = parquet.QueryAsync(query, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
                 // Rows in order: the sort keys, then period and dimensions break ties, so the order is fully determined.
-                Assert.Equal(expected.Rows.Select(ReportExpectations.Describe), actual.Rows.Select(ReportExpectations.Describe));
+                Assert.Equal(expected.Rows.Select(ReportReference.Describe), actual.Rows.Select(ReportReference.Describe));
                 Assert.Equal(Describe(expected.Totals), Describe(actual.Totals));
                 Assert.Equal(expected.Freshness is null, actual.Freshness is null);
             }
@@ -118,13 +118,13 @@ public sealed class ParquetReportClientTests
     {
         using var workspace = new Workspace();
         var lake = new LocalDiskBlobStore(workspace.Options.LakeRoot);
-        var at = MedallionGenerators.Base;
+        var at = AffiliateGenerators.Base;
         TrackingEvent[] clicks = [.. Enumerable.Range(0, 3).Select(d => new TrackingEvent
         {
             EventId = Guid.NewGuid(), Kind = EventKind.Click, OccurredAt = at.AddDays(d), ReceivedAt = at.AddDays(d), ClickId = "c" + d, OfferId = "o1", AffiliateId = "a1",
         })];
         await workspace.WriteBronzeAsync(clicks);
-        await new InProcessMedallionEngine(lake, MedallionGenerators.Catalog, MedallionGenerators.Options).RunAsync(CancellationToken.None);
+        await new InProcessMedallionEngine(lake, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions()).RunAsync(CancellationToken.None);
 
         // A corrupt gold file outside the range is never opened.
         var outside = Path.Combine(workspace.Options.LakeRoot, "gold", "daily", $"dt={at.AddDays(2):yyyy-MM-dd}");

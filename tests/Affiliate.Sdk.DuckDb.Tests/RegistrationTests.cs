@@ -22,7 +22,7 @@ public sealed class RegistrationTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddSingleton<IOfferCatalog>(MedallionGenerators.Catalog);
+        services.AddSingleton<IOfferCatalog>(AffiliateGenerators.Catalog);
         services.AddAffiliateSdk().AddDuckDbMedallion();
         return services.BuildServiceProvider();
     }

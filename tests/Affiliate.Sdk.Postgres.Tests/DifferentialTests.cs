@@ -57,13 +57,13 @@ public sealed class DifferentialTests(PostgresServer server)
         };
 
     private static string Describe(ReportResult result) =>
-        string.Join("\n", result.Rows.Select(ReportExpectations.Describe))
+        string.Join("\n", result.Rows.Select(ReportReference.Describe))
         + "\ntotals: " + string.Join(",", result.Totals.OrderBy(m => m.Key).Select(m => $"{ReportNames.Of(m.Key)}={m.Value.ToString("0.##########", CultureInfo.InvariantCulture)}"))
         + "\nfreshness: " + result.Freshness?.ToString("O", CultureInfo.InvariantCulture);
 
     [Property(MaxTest = 25)]
     public Property PostgreSQL_answers_every_query_exactly_as_DuckDB_on_the_same_gold() =>
-        Prop.ForAll(MedallionGenerators.EventSet.ToArbitrary(), Gen.ArrayOf(Query, 8).ToArbitrary(), (events, queries) =>
+        Prop.ForAll(AffiliateGenerators.EventSet.ToArbitrary(), Gen.ArrayOf(Query, 8).ToArbitrary(), (events, queries) =>
         {
             using var lake = new Lake();
             lake.AddAsync(events).GetAwaiter().GetResult();

@@ -43,7 +43,7 @@ public sealed class GoldLoaderTests(PostgresServer server)
 
     [FsCheck.Xunit.Property(MaxTest = 15)]
     public Property Loaded_gold_equals_the_lake_gold_row_for_row() =>
-        Prop.ForAll(MedallionGenerators.Delivery.ToArbitrary(), delivery =>
+        Prop.ForAll(AffiliateGenerators.Delivery.ToArbitrary(), delivery =>
         {
             using var lake = new Lake();
             var schema = PostgresServer.NewSchema();

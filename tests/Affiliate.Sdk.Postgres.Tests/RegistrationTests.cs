@@ -26,7 +26,7 @@ public sealed class RegistrationTests(PostgresServer server)
         services.AddLogging();
         services.AddMetrics();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddSingleton<IOfferCatalog>(MedallionGenerators.Catalog);
+        services.AddSingleton<IOfferCatalog>(AffiliateGenerators.Catalog);
         add(services.AddAffiliateSdk());
         return services.BuildServiceProvider();
     }

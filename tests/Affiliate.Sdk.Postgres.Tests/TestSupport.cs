@@ -69,7 +69,7 @@ namespace Affiliate.Sdk.Postgres.Tests
                 Threads = 1,
             };
             Store = new LocalDiskBlobStore(DuckDbOptions.LakeRoot);
-            InProcess = new InProcessMedallionEngine(Store, MedallionGenerators.Catalog, MedallionGenerators.Options);
+            InProcess = new InProcessMedallionEngine(Store, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
         }
 
         public string Root { get; } = Path.Combine(Path.GetTempPath(), "affiliate-postgres-tests", "lake-" + Guid.NewGuid().ToString("N"));
@@ -97,7 +97,7 @@ namespace Affiliate.Sdk.Postgres.Tests
         }
 
         public DuckDbMedallionEngine CreateDuckDbEngine() =>
-            new(Microsoft.Extensions.Options.Options.Create(DuckDbOptions), Microsoft.Extensions.Options.Options.Create(MedallionGenerators.Options), MedallionGenerators.Catalog);
+            new(Microsoft.Extensions.Options.Options.Create(DuckDbOptions), Microsoft.Extensions.Options.Options.Create(AffiliateGenerators.CreateMedallionOptions()), AffiliateGenerators.Catalog);
 
         public DuckDbReportClient CreateDuckDbReportClient() => new(Microsoft.Extensions.Options.Options.Create(DuckDbOptions));
 

@@ -17,7 +17,7 @@ public sealed class DdlScriptTests
     };
 
     private static SnowflakeModelScript Generate(SnowflakeModelOptions? options = null) =>
-        SnowflakeModelScript.Generate(options ?? Options(), MedallionGenerators.Catalog, MedallionGenerators.Options);
+        SnowflakeModelScript.Generate(options ?? Options(), AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
 
     [Fact]
     public void Generated_script_matches_the_golden_file() =>

@@ -13,19 +13,19 @@ public static class PortableCoreChecks
     /// portable SQL once over all of bronze. Gold must match row for row, and also the reference model's; silver
     /// conversions must match the reference's (survivor, attributed click, reason, money).
     /// </summary>
-    public static void AgreesWithInProcessEngineAndReference(MedallionSqlDialect dialect, TrackingEvent[] events, TrackingEvent[][] batches)
+    public static void AgreesWithInProcessEngineAndReference(MedallionSqlDialect dialect, IReadOnlyList<TrackingEvent> events, IReadOnlyList<IReadOnlyList<TrackingEvent>> batches)
     {
         using var harness = new PortableCoreHarness();
-        var (hourly, daily) = harness.RunInProcessAsync(batches, MedallionGenerators.Catalog, MedallionGenerators.Options).GetAwaiter().GetResult();
-        var run = harness.RunPortableSql(MedallionSqlModel.Create(MedallionGenerators.Catalog, MedallionGenerators.Options, dialect));
+        var (hourly, daily) = harness.RunInProcessAsync(batches, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions()).GetAwaiter().GetResult();
+        var run = harness.RunPortableSql(MedallionSqlModel.Create(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), dialect));
 
         AssertSameGold(hourly, run.Hourly, "in-process engine", GoldGrain.Hour);
         AssertSameGold(daily, run.Daily, "in-process engine", GoldGrain.Day);
 
         var delivered = batches.SelectMany(b => b).ToArray();
-        var (referenceConversions, referenceHourly) = MedallionReference.Compute(delivered, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Hour);
+        var (referenceConversions, referenceHourly) = MedallionReference.Compute(delivered, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), GoldGrain.Hour);
         AssertSameGold(referenceHourly, run.Hourly, "reference", GoldGrain.Hour);
-        AssertSameGold(MedallionReference.Compute(delivered, MedallionGenerators.Catalog, MedallionGenerators.Options, GoldGrain.Day).Gold, run.Daily, "reference", GoldGrain.Day);
+        AssertSameGold(MedallionReference.Compute(delivered, AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), GoldGrain.Day).Gold, run.Daily, "reference", GoldGrain.Day);
 
         var expected = referenceConversions
             .Select(c => new PortableConversion(c.EventId, c.ClickEventId, c.Status, c.Revenue, c.Payout, c.Reason))
@@ -38,9 +38,9 @@ public static class PortableCoreChecks
     }
 
     /// <summary>Gold is a function of the set of distinct events: the set alone, and any delivery of it, give the same gold.</summary>
-    public static void GoldIsOrderIndependent(MedallionSqlDialect dialect, TrackingEvent[] events, TrackingEvent[][] batches)
+    public static void GoldIsOrderIndependent(MedallionSqlDialect dialect, IReadOnlyList<TrackingEvent> events, IReadOnlyList<IReadOnlyList<TrackingEvent>> batches)
     {
-        var model = MedallionSqlModel.Create(MedallionGenerators.Catalog, MedallionGenerators.Options, dialect);
+        var model = MedallionSqlModel.Create(AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions(), dialect);
         PortableRun once, delivered;
         using (var harness = new PortableCoreHarness())
         {

@@ -65,7 +65,7 @@ public sealed class PortableCoreHarness : IDisposable
 
     /// <summary>Writes every batch to bronze, running the in-process engine after each, and returns its gold.</summary>
     public async Task<(IReadOnlyDictionary<GoldKey, GoldMetrics> Hourly, IReadOnlyDictionary<GoldKey, GoldMetrics> Daily)> RunInProcessAsync(
-        IEnumerable<TrackingEvent[]> batches, IOfferCatalog catalog, MedallionOptions options)
+        IEnumerable<IReadOnlyList<TrackingEvent>> batches, IOfferCatalog catalog, MedallionOptions options)
     {
         var engine = new InProcessMedallionEngine(Lake, catalog, options);
         foreach (var batch in batches)
