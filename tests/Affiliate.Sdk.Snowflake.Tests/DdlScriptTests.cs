@@ -20,6 +20,34 @@ public sealed class DdlScriptTests
         SnowflakeModelScript.Generate(options ?? Options(), AffiliateGenerators.Catalog, AffiliateGenerators.CreateMedallionOptions());
 
     [Fact]
+    public async Task The_generated_model_is_applied_through_the_sql_api_statement_by_statement_in_order()
+    {
+        var script = Generate();
+        await using var server = await FakeSnowflake.StartAsync();
+        server.Handler = _ => new FakeResponse(200, Shapes.ResultSet([Shapes.Column("status", "text")], [["Statement executed successfully."]]));
+        using var client = server.Client();
+
+        var applied = await client.ApplyAsync(script.Statements, CancellationToken.None);
+
+        Assert.Equal(script.Statements.Count, applied);
+        Assert.Equal(script.Statements, server.Requests.Where(r => r.IsSubmit).Select(r => r.Json.GetProperty("statement").GetString()));
+    }
+
+    [Fact]
+    public void The_reviewable_script_text_splits_into_the_same_statements()
+    {
+        var script = Generate();
+
+        var split = SnowflakeScript.Split(script.Text);
+
+        Assert.Equal(script.Statements.Count, split.Count);
+        for (var i = 0; i < split.Count; i++)
+        {
+            Assert.EndsWith(script.Statements[i].Trim(), split[i].Trim(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Generated_script_matches_the_golden_file() =>
         GoldenFile.AssertMatches(Generate().Text, "snowflake-model.sql");
 
