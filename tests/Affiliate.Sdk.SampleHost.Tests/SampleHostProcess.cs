@@ -22,6 +22,9 @@ public sealed class SampleHostProcess : IAsyncDisposable
     /// <summary>Where the host listens.</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>The temporary folder holding the host's local log, lake and engine state.</summary>
+    public string DataDirectory => _data;
+
     /// <summary>What the host printed so far (for failure messages).</summary>
     public string Output
     {
