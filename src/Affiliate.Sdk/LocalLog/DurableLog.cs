@@ -54,8 +54,6 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     /// <summary>How many group commits may be syncing at once (concurrent fsyncs of one file overlap on the disk).</summary>
     internal const int SyncsInFlight = 2;
 
-    private static readonly long MaxGatherTicks = Stopwatch.Frequency / 2_000; // 0.5 ms
-
     private readonly object _gate = new();
     private readonly DurableLogSettings _settings;
     private readonly ILogger _logger;
@@ -88,7 +86,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     private int _syncsInFlight;
     private int _runningCommitters;
     private int _expectedAppends;
-    private long _lastSyncTicks;
+    private int _gatherTarget;
     private bool _closing;
     private Exception? _fault;
     private int _disposed;
@@ -361,7 +359,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             completion = spare ?? (_freeCompletions.Count > 0 ? _freeCompletions.Pop() : new AppendCompletion(this));
             completion.Offset = first;
             group.Waiters.Add(completion);
-            if (_waitingCommitters > 0)
+            if (_waitingCommitters > 0 || (_gatherTarget > 0 && group.Records >= _gatherTarget))
             {
                 Monitor.Pulse(_gate);
             }
@@ -636,8 +634,8 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Appenders released by the last group commit usually append again at once (a request loop, a busy endpoint): when
-    /// the only queued group holds fewer records than that commit released, wait a little (at most about one fsync, and
-    /// never without fsync) so they share this group's fsync instead of each costing another.
+    /// the only queued group holds fewer records than most of that commit released, wait (asleep, woken by the append
+    /// that reaches the mark; at most 1 ms, never without fsync) so they share one fsync instead of each costing another.
     /// </summary>
     private void GatherLocked()
     {
@@ -648,23 +646,19 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
 
         var group = _queue.Peek();
-        if (group.Records >= expected)
+        if (group.Records >= expected || !ReferenceEquals(group, _open))
         {
             return;
         }
 
-        var deadline = Stopwatch.GetTimestamp() + Math.Min(_lastSyncTicks, MaxGatherTicks);
-        while (ReferenceEquals(group, _open) && group.Records < expected && !_closing && Stopwatch.GetTimestamp() < deadline)
+        _gatherTarget = expected;
+        try
         {
-            Monitor.Exit(_gate);
-            try
-            {
-                Thread.Yield();
-            }
-            finally
-            {
-                Monitor.Enter(_gate);
-            }
+            Monitor.Wait(_gate, millisecondsTimeout: 1);
+        }
+        finally
+        {
+            _gatherTarget = 0;
         }
     }
 
@@ -687,12 +681,10 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         List<WriteGroup>? durable = null;
         TaskCompletionSource? arrived = null;
         Exception? fault;
-        var syncTicks = Stopwatch.GetTimestamp() - started;
         var released = 0;
         lock (_gate)
         {
             _syncsInFlight--;
-            _lastSyncTicks = syncTicks;
             fault = failure ?? _fault;
             if (fault is null)
             {
@@ -705,7 +697,8 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
                 if (released > 0)
                 {
-                    _expectedAppends = released;
+                    // Most of them, not all: a few may not come back at once, and waiting for them would cost the timeout.
+                    _expectedAppends = released * 3 / 4;
                 }
 
                 if (durable is not null)
