@@ -550,6 +550,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     /// </summary>
     private void CommitterLoop()
     {
+        var durable = new List<WriteGroup>();
         try
         {
             while (true)
@@ -614,7 +615,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
                     }
                 }
 
-                Sync(handle, sequence, records, bytes);
+                Sync(handle, sequence, records, bytes, durable);
             }
         }
         catch (Exception ex)
@@ -662,7 +663,13 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
     }
 
-    private void Sync(SafeFileHandle handle, long sequence, int records, int bytes)
+    /// <summary>Fsyncs what a committer wrote, then completes every group written up to it (in order).</summary>
+    /// <param name="handle">The segment the group was written to.</param>
+    /// <param name="sequence">The group's write sequence number.</param>
+    /// <param name="records">The group's record count (for metrics).</param>
+    /// <param name="bytes">The group's byte count (for metrics).</param>
+    /// <param name="durable">The committer's own scratch list (empty; left empty).</param>
+    private void Sync(SafeFileHandle handle, long sequence, int records, int bytes, List<WriteGroup> durable)
     {
         var started = Stopwatch.GetTimestamp();
         Exception? failure = null;
@@ -678,7 +685,6 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             }
         }
 
-        List<WriteGroup>? durable = null;
         TaskCompletionSource? arrived = null;
         Exception? fault;
         var released = 0;
@@ -692,7 +698,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
                 {
                     var next2 = _unsynced.Dequeue();
                     released += next2.Waiters.Count;
-                    (durable ??= []).Add(next2);
+                    durable.Add(next2);
                 }
 
                 if (released > 0)
@@ -701,7 +707,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
                     _expectedAppends = released * 3 / 4;
                 }
 
-                if (durable is not null)
+                if (durable.Count > 0)
                 {
                     var last = durable[^1];
                     _durableNextOffset = last.FirstOffset + last.Records;
@@ -731,7 +737,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
         arrived?.TrySetResult();
         _metrics?.LocalLogCommitted(_settings.Name, records, bytes, _settings.Fsync, Stopwatch.GetElapsedTime(started));
-        if (durable is null)
+        if (durable.Count == 0)
         {
             return;
         }
@@ -752,6 +758,8 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
                 _freeGroups.Push(group);
             }
         }
+
+        durable.Clear();
     }
 
     /// <summary>Starts a new segment once no fsync is in flight on the current one (called under <see cref="_writeLock"/>).</summary>
