@@ -115,6 +115,16 @@ public class LocalLogBenchmarks
         }
     });
 
+    /// <summary>Single appends without fsync: what each append's hand-offs cost (not a durable figure).</summary>
+    [Benchmark(OperationsPerInvoke = Appenders * SingleAppendsPerAppender)]
+    public Task Appenders_64_single_appends_without_fsync() => RunAppenders(async () =>
+    {
+        for (var i = 0; i < SingleAppendsPerAppender; i++)
+        {
+            await _unsyncedLog.AppendAsync(_payload, CancellationToken.None);
+        }
+    });
+
     [Benchmark(OperationsPerInvoke = Appenders * BatchesPerAppender * BatchSize)]
     public Task Appenders_64_batches_of_16() => RunAppenders(async () =>
     {

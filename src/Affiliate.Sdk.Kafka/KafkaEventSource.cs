@@ -332,6 +332,12 @@ internal sealed class KafkaEventSource : IEventSource
                 lock (_gate)
                 {
                     buffered = _buffer.Count;
+                    if (buffered >= _options.PrefetchRecords)
+                    {
+                        // Reset under the lock the reader takes to set it: a reader that makes room after this check still
+                        // wakes the wait below (resetting after the check could lose that signal and stall for the timeout).
+                        _room.Reset();
+                    }
                 }
 
                 if (buffered >= _options.PrefetchRecords)
@@ -342,7 +348,6 @@ internal sealed class KafkaEventSource : IEventSource
                     fullSince = fullSince == 0 ? TimeProvider.System.GetTimestamp() : fullSince;
                     if (!paused && TimeProvider.System.GetElapsedTime(fullSince) < PauseAfterFull)
                     {
-                        _room.Reset();
                         _room.Wait(PausedPollTimeout * 10, CancellationToken.None);
                         continue;
                     }

@@ -296,8 +296,13 @@ internal sealed partial class AffiliateTracker : IAffiliateTracker
             return value;
         }
 
-        // Never split a surrogate pair.
-        var length = max > 0 && char.IsHighSurrogate(value[max - 1]) ? max - 1 : max;
+        // Never end on a high surrogate: it would split a pair, or (a run of lone ones) keep half of nothing.
+        var length = max;
+        while (length > 0 && char.IsHighSurrogate(value[length - 1]))
+        {
+            length--;
+        }
+
         return value[..length];
     }
 

@@ -43,13 +43,17 @@ internal sealed record DurableLogSettings(
 internal readonly record struct LogRecord(long Offset, long TimestampMs, ReadOnlyMemory<byte> Payload);
 
 /// <summary>
-/// The durable local log: append-only segment files of CRC-framed records with dense 64-bit offsets, written by one
-/// writer thread that turns every queue of concurrent appends into one write and one fsync (group commit); an append
-/// completes only after the fsync that covers it. Named consumers commit offsets durably; sealed segments that every
+/// The durable local log: append-only segment files of CRC-framed records with dense 64-bit offsets. Concurrent appends
+/// are gathered into groups, each written with one write and made durable with one fsync (group commit); two committer
+/// threads keep up to two fsyncs in flight, so one group is written while the previous one syncs. An append completes
+/// only after an fsync that started after its write. Named consumers commit offsets durably; sealed segments that every
 /// consumer has passed are deleted. Opening recovers from a crash by dropping a torn tail of the last segment.
 /// </summary>
 internal sealed class DurableLog : IAsyncDisposable, IDisposable
 {
+    /// <summary>How many group commits may be syncing at once (concurrent fsyncs of one file overlap on the disk).</summary>
+    internal const int SyncsInFlight = 2;
+
     private readonly object _gate = new();
     private readonly DurableLogSettings _settings;
     private readonly ILogger _logger;
@@ -61,8 +65,13 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     private readonly Stack<AppendCompletion> _freeCompletions = new();
     private readonly Dictionary<string, long> _consumers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _commitLock = new(1, 1);
-    private readonly Thread _writer;
+    private readonly Queue<WriteGroup> _unsynced = new();
+    private readonly object _writeLock = new();
+    private readonly Thread[] _committers;
     private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [ThreadStatic]
+    private static AppendCompletion? t_spareCompletion;
 
     private Segment _active;
     private SafeFileHandle _activeHandle;
@@ -71,7 +80,13 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     private long _nextOffset;
     private long _durableNextOffset;
     private TaskCompletionSource? _dataArrived;
-    private bool _writerWaiting;
+    private long _writtenNextOffset;
+    private long _writtenSequence;
+    private int _waitingCommitters;
+    private int _syncsInFlight;
+    private int _runningCommitters;
+    private int _expectedAppends;
+    private int _gatherTarget;
     private bool _closing;
     private Exception? _fault;
     private int _disposed;
@@ -86,7 +101,14 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         _active = segments[^1];
         _activeHandle = activeHandle;
         _activeLength = _active.Length;
-        _writer = new Thread(WriterLoop) { IsBackground = true, Name = $"Affiliate.Sdk local log writer ({settings.Name})" };
+        // With fsync, two committers keep two group commits in flight: the disk syncs one while the next is written.
+        _committers = new Thread[settings.Fsync ? SyncsInFlight : 1];
+        for (var i = 0; i < _committers.Length; i++)
+        {
+            _committers[i] = new Thread(CommitterLoop) { IsBackground = true, Name = $"Affiliate.Sdk local log writer ({settings.Name})" };
+        }
+
+        _runningCommitters = _committers.Length;
     }
 
     /// <summary>The log's short name (<c>main</c>, <c>spool</c>).</summary>
@@ -188,6 +210,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             {
                 _nextOffset = nextOffset,
                 _durableNextOffset = nextOffset,
+                _writtenNextOffset = nextOffset,
             };
             foreach (var (consumer, offset) in offsets)
             {
@@ -199,7 +222,11 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
                 log._consumers.TryAdd(consumer, segments[0].BaseOffset);
             }
 
-            log._writer.Start();
+            foreach (var committer in log._committers)
+            {
+                committer.Start();
+            }
+
             metrics?.ObserveLocalLog(log);
             LocalLogLog.Opened(logger, settings.Name, directory, segments[0].BaseOffset, nextOffset, segments.Count);
             return log;
@@ -291,6 +318,14 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
         var framedTotal = checked((int)total + (lengths.Length * RecordFormat.HeaderSize));
         var timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Taken (or, when it belongs to another log, dropped) so a thread never holds on to a log it no longer uses.
+        var spare = t_spareCompletion;
+        t_spareCompletion = null;
+        if (spare is not null && !ReferenceEquals(spare.Owner, this))
+        {
+            spare = null;
+        }
+
         AppendCompletion completion;
         lock (_gate)
         {
@@ -321,10 +356,10 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             }
 
             group.Records += lengths.Length;
-            completion = _freeCompletions.Count > 0 ? _freeCompletions.Pop() : new AppendCompletion(this);
+            completion = spare ?? (_freeCompletions.Count > 0 ? _freeCompletions.Pop() : new AppendCompletion(this));
             completion.Offset = first;
             group.Waiters.Add(completion);
-            if (_writerWaiting)
+            if (_waitingCommitters > 0 || (_gatherTarget > 0 && group.Records >= _gatherTarget))
             {
                 Monitor.Pulse(_gate);
             }
@@ -507,35 +542,80 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
     }
 
-    private void WriterLoop()
+    /// <summary>
+    /// One committer thread: takes the next queued group, writes it at the end of the active segment (writes stay in queue
+    /// order under <see cref="_writeLock"/>), then fsyncs outside that lock, so the next group can be written and synced
+    /// while this fsync is still in flight. A completed fsync makes durable everything written before it started: every
+    /// group written up to and including this one.
+    /// </summary>
+    private void CommitterLoop()
     {
+        var durable = new List<WriteGroup>();
         try
         {
             while (true)
             {
                 WriteGroup group;
-                lock (_gate)
+                SafeFileHandle handle;
+                long sequence;
+                int records;
+                int bytes;
+                lock (_writeLock)
                 {
-                    while (_queue.Count == 0)
+                    if (_activeLength >= _settings.SegmentBytes)
                     {
-                        if (_closing)
-                        {
-                            return;
-                        }
-
-                        _writerWaiting = true;
-                        Monitor.Wait(_gate);
-                        _writerWaiting = false;
+                        RollWhenSynced();
                     }
 
-                    group = _queue.Dequeue();
-                    if (ReferenceEquals(group, _open))
+                    lock (_gate)
                     {
-                        _open = null;
+                        while (_queue.Count == 0)
+                        {
+                            if (_closing)
+                            {
+                                return;
+                            }
+
+                            _waitingCommitters++;
+                            Monitor.Wait(_gate);
+                            _waitingCommitters--;
+                        }
+
+                        GatherLocked();
+                        group = _queue.Dequeue();
+                        if (ReferenceEquals(group, _open))
+                        {
+                            _open = null;
+                        }
+                    }
+
+                    try
+                    {
+                        RandomAccess.Write(_activeHandle, group.Buffer.AsSpan(0, group.Length), _activeLength);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        LocalLogLog.WriteFailed(_logger, _settings.Name, group.Records, ex);
+                        FailQueued([group], ex, permanently: !TryUndoPartialWrite());
+                        continue;
+                    }
+
+                    _activeLength += group.Length;
+                    _active.Length = _activeLength;
+                    handle = _activeHandle;
+                    records = group.Records;
+                    bytes = group.Length;
+                    lock (_gate)
+                    {
+                        sequence = ++_writtenSequence;
+                        group.Sequence = sequence;
+                        _writtenNextOffset = group.FirstOffset + group.Records;
+                        _unsynced.Enqueue(group);
+                        _syncsInFlight++;
                     }
                 }
 
-                CommitGroup(group);
+                Sync(handle, sequence, records, bytes, durable);
             }
         }
         catch (Exception ex)
@@ -546,55 +626,161 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
         finally
         {
-            _writerExited.TrySetResult();
+            if (Interlocked.Decrement(ref _runningCommitters) == 0)
+            {
+                _writerExited.TrySetResult();
+            }
         }
     }
 
-    private void CommitGroup(WriteGroup group)
+    /// <summary>
+    /// Appenders released by the last group commit usually append again at once (a request loop, a busy endpoint): when
+    /// the only queued group holds fewer records than most of that commit released, wait (asleep, woken by the append
+    /// that reaches the mark; at most 1 ms, never without fsync) so they share one fsync instead of each costing another.
+    /// </summary>
+    private void GatherLocked()
     {
-        var started = Stopwatch.GetTimestamp();
-        try
+        var expected = _expectedAppends;
+        if (!_settings.Fsync || _queue.Count != 1 || expected <= 1)
         {
-            RandomAccess.Write(_activeHandle, group.Buffer.AsSpan(0, group.Length), _activeLength);
-            if (_settings.Fsync)
-            {
-                RandomAccess.FlushToDisk(_activeHandle);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LocalLogLog.WriteFailed(_logger, _settings.Name, group.Records, ex);
-            FailQueued([group], ex, permanently: !TryUndoPartialWrite());
             return;
         }
 
-        _activeLength += group.Length;
-        _active.Length = _activeLength;
-        TaskCompletionSource? arrived;
+        var group = _queue.Peek();
+        if (group.Records >= expected || !ReferenceEquals(group, _open))
+        {
+            return;
+        }
+
+        _gatherTarget = expected;
+        try
+        {
+            Monitor.Wait(_gate, millisecondsTimeout: 1);
+        }
+        finally
+        {
+            _gatherTarget = 0;
+        }
+    }
+
+    /// <summary>Fsyncs what a committer wrote, then completes every group written up to it (in order).</summary>
+    /// <param name="handle">The segment the group was written to.</param>
+    /// <param name="sequence">The group's write sequence number.</param>
+    /// <param name="records">The group's record count (for metrics).</param>
+    /// <param name="bytes">The group's byte count (for metrics).</param>
+    /// <param name="durable">The committer's own scratch list (empty; left empty).</param>
+    private void Sync(SafeFileHandle handle, long sequence, int records, int bytes, List<WriteGroup> durable)
+    {
+        var started = Stopwatch.GetTimestamp();
+        Exception? failure = null;
+        if (_settings.Fsync)
+        {
+            try
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                failure = ex;
+            }
+        }
+
+        TaskCompletionSource? arrived = null;
+        Exception? fault;
+        var released = 0;
         lock (_gate)
         {
-            _durableNextOffset = group.FirstOffset + group.Records;
-            arrived = _dataArrived;
-            _dataArrived = null;
+            _syncsInFlight--;
+            fault = failure ?? _fault;
+            if (fault is null)
+            {
+                while (_unsynced.TryPeek(out var next) && next.Sequence <= sequence)
+                {
+                    var next2 = _unsynced.Dequeue();
+                    released += next2.Waiters.Count;
+                    durable.Add(next2);
+                }
+
+                if (released > 0)
+                {
+                    // Most of them, not all: a few may not come back at once, and waiting for them would cost the timeout.
+                    _expectedAppends = released * 3 / 4;
+                }
+
+                if (durable.Count > 0)
+                {
+                    var last = durable[^1];
+                    _durableNextOffset = last.FirstOffset + last.Records;
+                    arrived = _dataArrived;
+                    _dataArrived = null;
+                }
+            }
+
+            if (_syncsInFlight == 0)
+            {
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        if (fault is not null)
+        {
+            // After a failed fsync the file's state is unknown, and a later fsync may succeed without covering what was lost:
+            // nothing still unsynced can be acknowledged, and the log stops until it is reopened (and recovers).
+            if (failure is not null)
+            {
+                LocalLogLog.WriteFailed(_logger, _settings.Name, records, failure);
+            }
+
+            FailQueued([], fault, permanently: true);
+            return;
         }
 
         arrived?.TrySetResult();
-        _metrics?.LocalLogCommitted(_settings.Name, group.Records, group.Length, _settings.Fsync, Stopwatch.GetElapsedTime(started));
-        foreach (var waiter in group.Waiters)
+        _metrics?.LocalLogCommitted(_settings.Name, records, bytes, _settings.Fsync, Stopwatch.GetElapsedTime(started));
+        if (durable.Count == 0)
         {
-            waiter.Succeed();
+            return;
+        }
+
+        foreach (var group in durable)
+        {
+            foreach (var waiter in group.Waiters)
+            {
+                waiter.Succeed();
+            }
         }
 
         lock (_gate)
         {
-            group.Reset();
-            _freeGroups.Push(group);
+            foreach (var group in durable)
+            {
+                group.Reset();
+                _freeGroups.Push(group);
+            }
         }
 
-        if (_activeLength >= _settings.SegmentBytes)
+        durable.Clear();
+    }
+
+    /// <summary>Starts a new segment once no fsync is in flight on the current one (called under <see cref="_writeLock"/>).</summary>
+    private void RollWhenSynced()
+    {
+        lock (_gate)
         {
-            Roll();
+            // A completed fsync only vouches for its own file: every group of this segment must be synced before the next
+            // segment's first group is written.
+            while (_syncsInFlight > 0)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            if (_fault is not null)
+            {
+                return;
+            }
         }
+
+        Roll();
     }
 
     private bool TryUndoPartialWrite()
@@ -616,7 +802,10 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Fails the given groups and every queued one; their offsets are handed out again.</summary>
+    /// <summary>
+    /// Fails the given groups and every queued one; their offsets are handed out again. When the failure is permanent, the
+    /// groups written but not yet synced fail too (nothing after a failed fsync is acknowledged).
+    /// </summary>
     private void FailQueued(List<WriteGroup> failed, Exception cause, bool permanently)
     {
         lock (_gate)
@@ -626,15 +815,26 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
                 failed.Add(_queue.Dequeue());
             }
 
-            _open = null;
-            _nextOffset = _durableNextOffset;
             if (permanently)
             {
+                while (_unsynced.Count > 0)
+                {
+                    failed.Add(_unsynced.Dequeue());
+                }
+
                 _fault ??= cause;
             }
+
+            _open = null;
+            _nextOffset = permanently ? _durableNextOffset : _writtenNextOffset;
         }
 
-        var records = failed.Sum(g => g.Records);
+        var records = 0;
+        foreach (var group in failed)
+        {
+            records += group.Records;
+        }
+
         var error = new IOException(
             $"Writing to the local log '{_settings.Directory}' failed; none of the {records} records of this group commit were acknowledged.", cause);
         foreach (var group in failed)
@@ -667,7 +867,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
         catch (IOException ex)
         {
-            // Keep appending to the current segment; the roll is tried again after the next group commit.
+            // Keep appending to the current segment; the roll is tried again before the next group commit.
             LocalLogLog.RollFailed(_logger, _settings.Name, path, ex);
             return;
         }
@@ -689,6 +889,14 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
     private void ReturnCompletion(AppendCompletion completion)
     {
+        // An appender usually appends again from the thread that awaited its last append: keep one completion per thread
+        // at hand so the common path takes no lock for it.
+        if (t_spareCompletion is null)
+        {
+            t_spareCompletion = completion;
+            return;
+        }
+
         lock (_gate)
         {
             if (_freeCompletions.Count < 4096)
@@ -713,7 +921,11 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     {
         if (BeginClose())
         {
-            _writer.Join();
+            foreach (var committer in _committers)
+            {
+                committer.Join();
+            }
+
             EndClose();
         }
     }
@@ -759,6 +971,9 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
         public int Records { get; set; }
 
+        /// <summary>The order in which the group was written (set when written).</summary>
+        public long Sequence { get; set; }
+
         public List<AppendCompletion> Waiters { get; } = [];
 
         public Span<byte> Reserve(int size)
@@ -794,6 +1009,8 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     private sealed class AppendCompletion(DurableLog owner) : IValueTaskSource<long>
     {
         private ManualResetValueTaskSourceCore<long> _core = new() { RunContinuationsAsynchronously = true };
+
+        public DurableLog Owner => owner;
 
         public long Offset { get; set; }
 

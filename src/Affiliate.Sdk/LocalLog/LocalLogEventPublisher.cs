@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Affiliate.Sdk.Diagnostics;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Json;
@@ -17,8 +18,14 @@ internal sealed class LocalLogEventPublisher(DurableLog log, AffiliateSdkMetrics
 
     private const int MaxRetainedBufferBytes = 1024 * 1024;
 
+    // As TrackingEventSerializer writes: the same bytes, with a writer reused per thread instead of one per event.
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     public ValueTask PublishAsync(TrackingEvent trackingEvent, CancellationToken cancellationToken)
     {
@@ -27,7 +34,7 @@ internal sealed class LocalLogEventPublisher(DurableLog log, AffiliateSdkMetrics
         ValueTask<long> pending;
         try
         {
-            TrackingEventSerializer.Serialize(buffer, trackingEvent);
+            Serialize(buffer, trackingEvent);
 
             // The log copies the bytes before returning, so the buffer is free again right after this call.
             pending = log.AppendAsync(buffer.WrittenSpan, cancellationToken);
@@ -60,7 +67,7 @@ internal sealed class LocalLogEventPublisher(DurableLog log, AffiliateSdkMetrics
             for (var i = 0; i < events.Count; i++)
             {
                 var before = buffer.WrittenCount;
-                TrackingEventSerializer.Serialize(buffer, events[i] ?? throw new ArgumentException($"Event {i} of the batch is null.", nameof(events)));
+                Serialize(buffer, events[i] ?? throw new ArgumentException($"Event {i} of the batch is null.", nameof(events)));
                 lengths[i] = buffer.WrittenCount - before;
             }
 
@@ -97,6 +104,22 @@ internal sealed class LocalLogEventPublisher(DurableLog log, AffiliateSdkMetrics
     private PublishException Wrap(Exception ex, int count) =>
         new($"The local log '{log.Directory}' could not store {count} event(s) durably: {ex.Message}", ex);
 
+    private static void Serialize(ArrayBufferWriter<byte> buffer, TrackingEvent trackingEvent)
+    {
+        var writer = t_writer;
+        if (writer is null)
+        {
+            t_writer = writer = new Utf8JsonWriter(buffer, WriterOptions);
+        }
+        else
+        {
+            writer.Reset(buffer);
+        }
+
+        // Flushes into the buffer before it returns.
+        JsonSerializer.Serialize(writer, trackingEvent, TrackingJsonContext.Default.TrackingEvent);
+    }
+
     private static ArrayBufferWriter<byte> RentBuffer()
     {
         var buffer = t_buffer ?? new ArrayBufferWriter<byte>(4096);
@@ -110,6 +133,11 @@ internal sealed class LocalLogEventPublisher(DurableLog log, AffiliateSdkMetrics
         {
             buffer.ResetWrittenCount();
             t_buffer = buffer;
+        }
+        else
+        {
+            // The writer still points at the large buffer: let both go.
+            t_writer = null;
         }
     }
 }
