@@ -15,7 +15,7 @@ public static class MedallionWorkerBuilderExtensions
     public static AffiliateSdkBuilder AddMedallionWorker(this AffiliateSdkBuilder builder, Action<MedallionWorkerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<MedallionWorkerOptions>();
+        var options = builder.Services.AddOptions<MedallionWorkerOptions>().BindSectionIfPresent(MedallionWorkerOptions.SectionName);
         if (configure is not null)
         {
             options.Configure(configure);
@@ -37,12 +37,12 @@ internal sealed class MedallionWorkerOptionsValidator : IValidateOptions<Medalli
         var errors = new List<string>();
         if (options.Interval <= TimeSpan.Zero)
         {
-            errors.Add($"The medallion worker's Interval must be positive (was {options.Interval}).");
+            errors.Add($"{MedallionWorkerOptions.SectionName}:Interval must be positive (was {options.Interval}).");
         }
 
         if (options.MaxBackoff < options.Interval)
         {
-            errors.Add($"The medallion worker's MaxBackoff ({options.MaxBackoff}) must be at least its Interval ({options.Interval}).");
+            errors.Add($"{MedallionWorkerOptions.SectionName}:MaxBackoff ({options.MaxBackoff}) must be at least {MedallionWorkerOptions.SectionName}:Interval ({options.Interval}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
