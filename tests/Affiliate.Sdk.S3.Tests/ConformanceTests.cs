@@ -1,3 +1,6 @@
+using Affiliate.Sdk.Lake.Parquet.Medallion;
+using Affiliate.Sdk.Medallion;
+using Affiliate.Sdk.Offers;
 using Affiliate.Sdk.Pipeline;
 using Affiliate.Sdk.Testing;
 
@@ -23,6 +26,32 @@ public sealed class S3BlobStoreConformanceTests(S3rverFixture s3) : BlobStoreCon
         var options = s3.Options();
         options.ListPageSize = 7;
         return ValueTask.FromResult<IBlobStore>(new S3BlobStore(options));
+    }
+}
+
+/// <summary>
+/// The in-process medallion engine passes the medallion engine conformance suite with its lake on s3rver: bronze
+/// written by the lake writer, manifest, lookup state and gold Parquet all as S3 objects, each case under a fresh
+/// prefix. Pages of five keys make every listing the engine does cross ListObjectsV2 pages.
+/// </summary>
+[Collection(S3ServerGroup.Name)]
+[RequiresS3rver]
+public sealed class S3InProcessMedallionEngineConformanceTests(S3rverFixture s3) : MedallionEngineConformanceTests
+{
+    // Every case makes dozens of S3 round trips; fewer cases than on local disk keep the suite quick.
+    protected override int PropertyCases => 8;
+
+    protected override ValueTask<MedallionEngineUnderTest> CreateEngineAsync(IOfferCatalog catalog, MedallionOptions options, CancellationToken cancellationToken)
+    {
+        var lakeOptions = s3.Options();
+        lakeOptions.ListPageSize = 5;
+        var lake = new S3BlobStore(lakeOptions);
+        var engine = new InProcessMedallionEngine(lake, catalog, options, new InProcessMedallionOptions { RowGroupRows = 7 });
+        return ValueTask.FromResult(new MedallionEngineUnderTest(engine, lake, () =>
+        {
+            lake.Dispose();
+            return ValueTask.CompletedTask;
+        }));
     }
 }
 

@@ -63,7 +63,15 @@ public static class GoldParquet
 
             await using (stream.ConfigureAwait(false))
             {
-                foreach (var (key, metrics) in await ReadFileAsync(stream, cancellationToken).ConfigureAwait(false))
+                // Parquet reads the footer first: stores with forward-only reads (S3) get a buffered copy.
+                using var copy = stream.CanSeek ? null : new MemoryStream();
+                if (copy is not null)
+                {
+                    await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                    copy.Position = 0;
+                }
+
+                foreach (var (key, metrics) in await ReadFileAsync(copy ?? stream, cancellationToken).ConfigureAwait(false))
                 {
                     result[key] = result.TryGetValue(key, out var current) ? current.Add(metrics) : metrics;
                 }

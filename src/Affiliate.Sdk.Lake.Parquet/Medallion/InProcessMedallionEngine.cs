@@ -935,7 +935,7 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
             var upload = await _store.StartUploadAsync(written, ct).ConfigureAwait(false);
             await using (upload.ConfigureAwait(false))
             {
-                await write(upload.Content).ConfigureAwait(false);
+                await WriteSeekableAsync(upload.Content, write, ct).ConfigureAwait(false);
                 await upload.CommitAsync(ct).ConfigureAwait(false);
             }
         }
@@ -954,9 +954,30 @@ public sealed partial class InProcessMedallionEngine : IMedallionEngine
         var upload = await _store.StartUploadAsync(key, ct).ConfigureAwait(false);
         await using (upload.ConfigureAwait(false))
         {
-            await BronzeParquet.WriteEventsAsync(upload.Content, rows, 0, rows.Count, _options.RowGroupRows, SchemaMetadata(schema), ct).ConfigureAwait(false);
+            await WriteSeekableAsync(
+                upload.Content,
+                stream => BronzeParquet.WriteEventsAsync(stream, rows, 0, rows.Count, _options.RowGroupRows, SchemaMetadata(schema), ct),
+                ct).ConfigureAwait(false);
             await upload.CommitAsync(ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Runs a Parquet write against an upload's content. Event files patch their footer after writing it (seek and read
+    /// back), so stores with forward-only uploads (S3) get the file written to a buffer, then copied.
+    /// </summary>
+    private static async Task WriteSeekableAsync(Stream content, Func<Stream, Task> write, CancellationToken ct)
+    {
+        if (content is { CanSeek: true, CanRead: true })
+        {
+            await write(content).ConfigureAwait(false);
+            return;
+        }
+
+        using var buffer = new MemoryStream();
+        await write(buffer).ConfigureAwait(false);
+        buffer.Position = 0;
+        await buffer.CopyToAsync(content, ct).ConfigureAwait(false);
     }
 
     private void Route(BronzeRecord record, string key, Dictionary<Guid, TrackingEvent> conversions, RunState run, (string Table, DateOnly Date)? expected)
