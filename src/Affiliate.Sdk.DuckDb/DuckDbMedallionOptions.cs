@@ -9,8 +9,17 @@ public sealed class DuckDbMedallionOptions
     /// <summary>The name of the database file kept in <see cref="StateDirectory"/>.</summary>
     public const string DatabaseFileName = "medallion.duckdb";
 
-    /// <summary>Root of the local lake; bronze is read from <c>{LakeRoot}/bronze/events/</c>.</summary>
+    /// <summary>Root of the local lake; bronze is read from <c>{LakeRoot}/bronze/events/</c> when <see cref="BronzeSource"/> is <see cref="DuckDbBronzeSource.LocalDirectory"/>.</summary>
     public string LakeRoot { get; set; } = "data/lake";
+
+    /// <summary>Where bronze comes from: the local <see cref="LakeRoot"/> (default) or the registered lake store (S3), mirrored file by file.</summary>
+    public DuckDbBronzeSource BronzeSource { get; set; } = DuckDbBronzeSource.LocalDirectory;
+
+    /// <summary>
+    /// Local directory where bronze files from the lake store wait until the engine has merged them (then they are
+    /// deleted); used with <see cref="DuckDbBronzeSource.BlobStore"/>. Default <c>{StateDirectory}/bronze-cache</c>.
+    /// </summary>
+    public string? BronzeCacheDirectory { get; set; }
 
     /// <summary>Directory of the engine's state: the DuckDB database holding silver, gold and the processed-file list.</summary>
     public string StateDirectory { get; set; } = "data/duckdb";
@@ -32,5 +41,22 @@ public sealed class DuckDbMedallionOptions
 
     internal string DatabasePath => Path.GetFullPath(Path.Combine(StateDirectory, DatabaseFileName));
 
-    internal string BronzeEventsRoot => Path.GetFullPath(Path.Combine(LakeRoot, "bronze", "events"));
+    /// <summary>The local root the engine reads bronze under: the lake, or the cache of files mirrored from the lake store.</summary>
+    internal string EffectiveLakeRoot => Path.GetFullPath(
+        BronzeSource == DuckDbBronzeSource.BlobStore ? BronzeCacheDirectory ?? Path.Combine(StateDirectory, "bronze-cache") : LakeRoot);
+
+    internal string BronzeEventsRoot => Path.Combine(EffectiveLakeRoot, "bronze", "events");
+}
+
+/// <summary>Where the DuckDB medallion engine reads bronze from.</summary>
+public enum DuckDbBronzeSource
+{
+    /// <summary>Bronze Parquet files under <see cref="DuckDbMedallionOptions.LakeRoot"/> on local disk.</summary>
+    LocalDirectory = 0,
+
+    /// <summary>
+    /// Bronze files of the registered <see cref="Affiliate.Sdk.Pipeline.IBlobStore"/> (such as S3): each run first copies
+    /// the files it has not merged yet into <see cref="DuckDbMedallionOptions.BronzeCacheDirectory"/>; no DuckDB extension needed.
+    /// </summary>
+    BlobStore = 1,
 }

@@ -1,3 +1,5 @@
+using Affiliate.Sdk.DuckDb;
+using Affiliate.Sdk.DuckDb.Internal;
 using Affiliate.Sdk.Lake.Parquet.Medallion;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Offers;
@@ -52,6 +54,74 @@ public sealed class S3InProcessMedallionEngineConformanceTests(S3rverFixture s3)
             lake.Dispose();
             return ValueTask.CompletedTask;
         }));
+    }
+}
+
+/// <summary>
+/// The DuckDB engine passes the medallion engine conformance suite with bronze on s3rver
+/// (<see cref="DuckDbBronzeSource.BlobStore"/>): each run mirrors new bronze objects into its local cache, merges them,
+/// then deletes them from the cache; gold is read from its state database.
+/// </summary>
+[Collection(S3ServerGroup.Name)]
+[RequiresS3rver]
+public sealed class S3DuckDbMedallionEngineConformanceTests(S3rverFixture s3) : MedallionEngineConformanceTests
+{
+    protected override int PropertyCases => 8;
+
+    protected override ValueTask<MedallionEngineUnderTest> CreateEngineAsync(IOfferCatalog catalog, MedallionOptions options, CancellationToken cancellationToken)
+    {
+        var lakeOptions = s3.Options();
+        lakeOptions.ListPageSize = 5;
+        var lake = new S3BlobStore(lakeOptions);
+        var root = Path.Combine(Path.GetTempPath(), "affiliate-s3-duckdb-tests", Guid.NewGuid().ToString("N"));
+        var duckDb = new DuckDbMedallionOptions
+        {
+            BronzeSource = DuckDbBronzeSource.BlobStore,
+            StateDirectory = Path.Combine(root, "state"),
+            Threads = 1,
+        };
+        var engine = new DuckDbMedallionEngine(
+            Microsoft.Extensions.Options.Options.Create(duckDb), Microsoft.Extensions.Options.Options.Create(options), catalog, bronzeStore: lake);
+        return ValueTask.FromResult<MedallionEngineUnderTest>(new DuckDbOnS3(engine, lake, duckDb, root));
+    }
+
+    internal static Dictionary<GoldKey, GoldMetrics> ReadGold(DuckDbMedallionOptions options, GoldGrain grain) => DuckDbOnS3.ReadGold(options, grain);
+
+    private sealed class DuckDbOnS3(DuckDbMedallionEngine engine, S3BlobStore lake, DuckDbMedallionOptions options, string root)
+        : MedallionEngineUnderTest(engine, lake, () =>
+        {
+            lake.Dispose();
+            Directory.Delete(root, recursive: true);
+            return ValueTask.CompletedTask;
+        })
+    {
+        public override ValueTask<IReadOnlyDictionary<GoldKey, GoldMetrics>> ReadGoldAsync(GoldGrain grain, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyDictionary<GoldKey, GoldMetrics>>(ReadGold(options, grain));
+
+        internal static Dictionary<GoldKey, GoldMetrics> ReadGold(DuckDbMedallionOptions options, GoldGrain grain)
+        {
+            using var connection = DuckDbDatabase.Open(options);
+            using var command = connection.CreateCommand();
+            command.CommandText = grain == GoldGrain.Hour
+                ? "SELECT hour, affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, impressions, clicks, unique_clicks, bot_clicks, conversions, pending_conversions, rejected_conversions, revenue, payout FROM gold_hourly"
+                : "SELECT CAST(day AS TIMESTAMPTZ), affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, impressions, clicks, unique_clicks, bot_clicks, conversions, pending_conversions, rejected_conversions, revenue, payout FROM gold_daily";
+            using var reader = command.ExecuteReader();
+            var gold = new Dictionary<GoldKey, GoldMetrics>();
+            while (reader.Read())
+            {
+                var key = new GoldKey(
+                    reader.GetFieldValue<DateTimeOffset>(0),
+                    Str(reader, 1), Str(reader, 2), Str(reader, 3), Str(reader, 4), Str(reader, 5), Str(reader, 6), Str(reader, 7), Str(reader, 8), Str(reader, 9));
+                var metrics = new GoldMetrics(
+                    reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15), reader.GetInt64(16),
+                    reader.GetDecimal(17), reader.GetDecimal(18));
+                Assert.True(gold.TryAdd(key, metrics), $"gold has two rows for {key}");
+            }
+
+            return gold;
+        }
+
+        private static string? Str(System.Data.Common.DbDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
     }
 }
 

@@ -1,6 +1,9 @@
 using Affiliate.Sdk.DependencyInjection;
 using Affiliate.Sdk.Lake.Parquet;
+using Affiliate.Sdk.Offers;
 using Affiliate.Sdk.Pipeline;
+using Affiliate.Sdk.Testing;
+using FsCheck.Fluent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -53,6 +56,39 @@ public sealed class RegistrationTests(S3rverFixture s3)
         await using var sp = Build(S3Settings(prefix), sdk => sdk.AddS3Lake().AddParquetLake());
 
         await WriteAndReadBack(sp, prefix);
+    }
+
+    [S3Fact]
+    public async Task DuckDb_engine_bound_to_BlobStore_reads_bronze_from_the_registered_s3_lake()
+    {
+        var prefix = $"reg/{Guid.NewGuid():N}";
+        var state = Path.Combine(Path.GetTempPath(), "affiliate-s3-duckdb-tests", Guid.NewGuid().ToString("N"));
+        var settings = S3Settings(prefix);
+        settings["AffiliateSdk:DuckDb:BronzeSource"] = "BlobStore";
+        settings["AffiliateSdk:DuckDb:StateDirectory"] = state;
+        try
+        {
+            await using var sp = Build(settings, sdk =>
+            {
+                sdk.Services.AddSingleton<IOfferCatalog>(AffiliateGenerators.Catalog);
+                sdk.AddS3Lake().AddDuckDbMedallion();
+            });
+            sp.GetRequiredService<IStartupValidator>().Validate();
+            var events = AffiliateGenerators.EventSet.Sample(30, 1).First();
+            var files = await BronzeFiles.WriteAsync(sp.GetRequiredService<IBlobStore>(), events, default);
+
+            var run = await sp.GetRequiredService<IMedallionEngine>().RunAsync(default);
+
+            Assert.Equal(files.Count, run.BronzeFilesProcessed);
+            Assert.Equal(events.Length > 0, run.GoldPartitionsWritten > 0);
+        }
+        finally
+        {
+            if (Directory.Exists(state))
+            {
+                Directory.Delete(state, recursive: true);
+            }
+        }
     }
 
     private async Task WriteAndReadBack(ServiceProvider sp, string prefix)

@@ -47,7 +47,8 @@ public static class DuckDbAffiliateSdkBuilderExtensions
             sp.GetRequiredService<IOptions<MedallionOptions>>(),
             sp.GetRequiredService<IOfferCatalog>(),
             sp.GetService<ILogger<DuckDbMedallionEngine>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IBlobStore>()));
         services.TryAddSingleton<IMedallionEngine>(sp => sp.GetRequiredService<DuckDbMedallionEngine>());
         services.TryAddSingleton(sp => new DuckDbReportClient(sp.GetRequiredService<IOptions<DuckDbMedallionOptions>>()));
         services.TryAddSingleton<IReportClient>(sp => sp.GetRequiredService<DuckDbReportClient>());

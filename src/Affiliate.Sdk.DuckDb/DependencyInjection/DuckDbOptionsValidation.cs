@@ -16,7 +16,17 @@ internal sealed partial class DuckDbMedallionOptionsValidator : IValidateOptions
     public ValidateOptionsResult Validate(string? name, DuckDbMedallionOptions options)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.LakeRoot))
+        if (!Enum.IsDefined(options.BronzeSource))
+        {
+            errors.Add($"{P}:BronzeSource must be LocalDirectory or BlobStore (was {options.BronzeSource}).");
+        }
+
+        if (options.BronzeCacheDirectory is { } cache && string.IsNullOrWhiteSpace(cache))
+        {
+            errors.Add($"{P}:BronzeCacheDirectory must name a directory when set.");
+        }
+
+        if (options.BronzeSource == DuckDbBronzeSource.LocalDirectory && string.IsNullOrWhiteSpace(options.LakeRoot))
         {
             errors.Add($"{P}:LakeRoot must name the lake's directory.");
         }

@@ -21,11 +21,13 @@ namespace Affiliate.Sdk.DuckDb;
 /// </summary>
 public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposable
 {
+    private const string BronzeEventsPrefix = "bronze/events/";
     private readonly DuckDbMedallionOptions _options;
     private readonly MedallionOptions _medallion;
     private readonly IOfferCatalog _catalog;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly IBlobStore? _bronzeStore;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DuckDBConnection? _connection;
     private HashSet<string>? _processed;
@@ -37,12 +39,14 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
     /// <param name="catalog">Offers (attribution window, revenue and payout rules).</param>
     /// <param name="logger">Logger.</param>
     /// <param name="timeProvider">Clock for run records; the system clock when <see langword="null"/>.</param>
+    /// <param name="bronzeStore">The lake store bronze is mirrored from; required when <see cref="DuckDbMedallionOptions.BronzeSource"/> is <see cref="DuckDbBronzeSource.BlobStore"/>.</param>
     public DuckDbMedallionEngine(
         IOptions<DuckDbMedallionOptions> options,
         IOptions<MedallionOptions> medallion,
         IOfferCatalog catalog,
         ILogger<DuckDbMedallionEngine>? logger = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IBlobStore? bronzeStore = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(medallion);
@@ -52,6 +56,11 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
         _catalog = catalog;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        if (_options.BronzeSource == DuckDbBronzeSource.BlobStore)
+        {
+            _bronzeStore = bronzeStore ?? throw new InvalidOperationException(
+                $"{DuckDbMedallionOptions.SectionName}:BronzeSource is BlobStore but no lake store (IBlobStore) is registered; add one (such as the S3 lake) or use LocalDirectory.");
+        }
     }
 
     /// <inheritdoc />
@@ -61,8 +70,19 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_bronzeStore is not null)
+            {
+                await MirrorBronzeAsync(_bronzeStore, cancellationToken).ConfigureAwait(false);
+            }
+
             // DuckDB work is CPU-bound and synchronous; keep it off the caller's thread.
-            return await Task.Run(() => Run(cancellationToken), cancellationToken).ConfigureAwait(false);
+            var result = await Task.Run(() => Run(cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (_bronzeStore is not null)
+            {
+                DeleteMergedCacheFiles();
+            }
+
+            return result;
         }
         finally
         {
@@ -96,6 +116,92 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
             _connection = null;
             _processed = null;
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Copies the lake store's bronze files not merged yet into the local cache (written under a hidden temporary name,
+    /// then renamed, so a run never sees half a file). Files already in the cache from a cancelled run are kept.
+    /// </summary>
+    private async Task MirrorBronzeAsync(IBlobStore store, CancellationToken cancellationToken)
+    {
+        var processed = await Task.Run(
+            () =>
+            {
+                try
+                {
+                    _connection ??= OpenConnection();
+                    return _processed ??= LoadProcessed(_connection);
+                }
+                catch
+                {
+                    _connection?.Dispose();
+                    _connection = null;
+                    _processed = null;
+                    throw;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        var root = _options.EffectiveLakeRoot;
+        await foreach (var item in store.ListAsync(BronzeEventsPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            var name = item.Key[(item.Key.LastIndexOf('/') + 1)..];
+            if (!item.Key.EndsWith(".parquet", StringComparison.Ordinal) || name.StartsWith('.') || name.StartsWith('_') || processed.Contains(item.Key))
+            {
+                continue;
+            }
+
+            var target = Path.GetFullPath(Path.Combine(root, item.Key));
+            if (!target.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || File.Exists(target))
+            {
+                continue;
+            }
+
+            var source = await store.OpenReadAsync(item.Key, cancellationToken).ConfigureAwait(false);
+            if (source is null)
+            {
+                continue; // Deleted since the listing (compacted); its rows are in the compacted file.
+            }
+
+            await using (source.ConfigureAwait(false))
+            {
+                var directory = Path.GetDirectoryName(target)!;
+                Directory.CreateDirectory(directory);
+                var temporary = Path.Combine(directory, "." + name + "." + Guid.NewGuid().ToString("N") + ".tmp");
+                try
+                {
+                    var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+                    await using (file.ConfigureAwait(false))
+                    {
+                        await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    File.Move(temporary, target, overwrite: true);
+                }
+                finally
+                {
+                    File.Delete(temporary);
+                }
+            }
+        }
+    }
+
+    /// <summary>Deletes cached bronze files the engine has merged (or skipped as compacted duplicates): the cache stays bounded.</summary>
+    private void DeleteMergedCacheFiles()
+    {
+        var root = _options.BronzeEventsRoot;
+        if (_processed is not { } processed || !Directory.Exists(root))
+        {
+            return;
+        }
+
+        var lakeRoot = _options.EffectiveLakeRoot;
+        foreach (var file in Directory.EnumerateFiles(root, "*.parquet", SearchOption.AllDirectories))
+        {
+            if (processed.Contains(Path.GetRelativePath(lakeRoot, file).Replace('\\', '/')))
+            {
+                File.Delete(file);
+            }
         }
     }
 
@@ -162,7 +268,7 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
             return pending;
         }
 
-        var lakeRoot = Path.GetFullPath(_options.LakeRoot);
+        var lakeRoot = _options.EffectiveLakeRoot;
         foreach (var file in Directory.EnumerateFiles(root, "*.parquet", SearchOption.AllDirectories))
         {
             // Writers stage files under hidden or underscore names before the atomic rename.
@@ -185,7 +291,7 @@ public sealed partial class DuckDbMedallionEngine : IMedallionEngine, IDisposabl
 
     private (int Files, int Partitions) RunBatch(DuckDBConnection connection, string[] batch, CancellationToken cancellationToken)
     {
-        var lakeRoot = Path.GetFullPath(_options.LakeRoot);
+        var lakeRoot = _options.EffectiveLakeRoot;
 
         // Compaction may delete a source after listing; its rows are in the compacted file, which a later listing finds.
         batch = [.. batch.Where(p => File.Exists(Path.Combine(lakeRoot, p)))];
