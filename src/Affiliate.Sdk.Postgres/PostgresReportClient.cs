@@ -70,23 +70,14 @@ public sealed class PostgresReportClient : IReportClient
                     var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
-                        var hasPeriod = compiled.Plan.HasPeriod;
-                        var firstMetric = (hasPeriod ? 1 : 0) + query.GroupBy.Count;
+                        var plan = compiled.Plan;
+                        Func<int, object?> column = reader.GetValue;
                         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                         {
-                            var period = hasPeriod ? FormatPeriod(reader, compiled.Plan) : null;
-                            var dimensions = new Dictionary<ReportDimension, string?>(query.GroupBy.Count);
-                            for (var i = 0; i < query.GroupBy.Count; i++)
-                            {
-                                var ordinal = (hasPeriod ? 1 : 0) + i;
-                                dimensions[query.GroupBy[i]] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-                            }
-
-                            rows.Add(new ReportRow(period, dimensions, ReadMetrics(reader, firstMetric, metrics)));
+                            rows.Add(plan.ReadRow(plan.HasPeriod ? FormatPeriod(reader, plan) : null, column));
                             if (rows.Count == 1)
                             {
-                                var first = firstMetric + ReportNames.AllMetrics.Count;
-                                totals = ReportSums.FromColumns(i => reader.GetValue(first + i));
+                                totals = plan.ReadTotals(column);
                             }
                         }
                     }
@@ -108,19 +99,6 @@ public sealed class PostgresReportClient : IReportClient
                 return new ReportResult(rows, totals.ValuesOf(metrics), freshness);
             }
         }
-    }
-
-    private static Dictionary<ReportMetric, decimal> ReadMetrics(NpgsqlDataReader reader, int first, IReadOnlyList<ReportMetric> metrics)
-    {
-        var values = new Dictionary<ReportMetric, decimal>(metrics.Count);
-        foreach (var metric in metrics)
-        {
-            // Metric columns follow ReportNames.AllMetrics order (see PostgresReportSql.Metrics).
-            var ordinal = first + ((int)metric - 1);
-            values[metric] = reader.IsDBNull(ordinal) ? 0m : Convert.ToDecimal(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
-        }
-
-        return values;
     }
 
     private static string FormatPeriod(NpgsqlDataReader reader, ReportQueryPlan plan) =>

@@ -16,19 +16,6 @@ public static class ReportNames
         [ReportDimension.Country] = "country",
     };
 
-    private static readonly Dictionary<ReportDimension, string> GoldColumns = new()
-    {
-        [ReportDimension.Affiliate] = "affiliate_id",
-        [ReportDimension.Offer] = "offer_id",
-        [ReportDimension.Campaign] = "campaign_id",
-        [ReportDimension.Sub1] = "sub1",
-        [ReportDimension.Sub2] = "sub2",
-        [ReportDimension.Sub3] = "sub3",
-        [ReportDimension.Sub4] = "sub4",
-        [ReportDimension.Sub5] = "sub5",
-        [ReportDimension.Country] = "country",
-    };
-
     private static readonly Dictionary<ReportMetric, string> MetricNames = new()
     {
         [ReportMetric.Impressions] = "impressions",
@@ -63,7 +50,8 @@ public static class ReportNames
     /// <summary>The gold column holding a dimension (docs/data-model.md), e.g. <c>affiliate_id</c>.</summary>
     /// <param name="dimension">The dimension.</param>
     /// <returns>The column name, lower case.</returns>
-    public static string GoldColumnOf(ReportDimension dimension) => GoldColumns[dimension];
+    public static string GoldColumnOf(ReportDimension dimension) =>
+        dimension is ReportDimension.Affiliate or ReportDimension.Offer or ReportDimension.Campaign ? Of(dimension) + "_id" : Of(dimension);
 
     /// <summary>The name of a metric.</summary>
     /// <param name="metric">The metric.</param>

@@ -71,6 +71,43 @@ public sealed class ReportQueryPlan
     public string FormatDate(DateOnly date) =>
         date.ToString(Query.Grain == ReportGrain.Month ? "yyyy-MM" : "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A result row from a row laid out as the SQL report clients select it: the period column (when rows have one), the
+    /// grouped dimensions in groupBy order, then every metric in <see cref="ReportNames.AllMetrics"/> order.
+    /// </summary>
+    /// <param name="period">The row's period text (see <see cref="FormatHour"/>, <see cref="FormatDate"/>), or <see langword="null"/>.</param>
+    /// <param name="column">The value at a column index; <see langword="null"/> or <see cref="DBNull"/> for SQL NULL.</param>
+    /// <returns>The row with the asked <see cref="Metrics"/>.</returns>
+    public ReportRow ReadRow(string? period, Func<int, object?> column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        var first = HasPeriod ? 1 : 0;
+        var dimensions = new Dictionary<ReportDimension, string?>(Query.GroupBy.Count);
+        for (var i = 0; i < Query.GroupBy.Count; i++)
+        {
+            dimensions[Query.GroupBy[i]] = column(first + i) is { } v and not DBNull ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+        }
+
+        var firstMetric = first + Query.GroupBy.Count;
+        var values = new Dictionary<ReportMetric, decimal>(Metrics.Count);
+        foreach (var metric in Metrics)
+        {
+            values[metric] = column(firstMetric + ((int)metric - 1)) is { } v and not DBNull ? Convert.ToDecimal(v, CultureInfo.InvariantCulture) : 0m;
+        }
+
+        return new ReportRow(period, dimensions, values);
+    }
+
+    /// <summary>The totals from the nine window-sum columns that follow the metrics in a row laid out as in <see cref="ReadRow"/>.</summary>
+    /// <param name="column">The value at a column index.</param>
+    /// <returns>The sums.</returns>
+    public ReportSums ReadTotals(Func<int, object?> column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        var first = (HasPeriod ? 1 : 0) + Query.GroupBy.Count + ReportNames.AllMetrics.Count;
+        return ReportSums.FromColumns(i => column(first + i));
+    }
+
     /// <summary>Validates a query and plans it.</summary>
     /// <param name="query">The query.</param>
     /// <returns>The plan.</returns>

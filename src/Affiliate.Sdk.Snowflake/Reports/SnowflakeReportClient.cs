@@ -41,26 +41,10 @@ public sealed class SnowflakeReportClient : IReportClient
         var result = await _client.ExecuteAsync(statement, cancellationToken).ConfigureAwait(false);
         var rows = new List<ReportRow>();
         ReportSums? totals = null;
-        var firstMetric = (plan.HasPeriod ? 1 : 0) + query.GroupBy.Count;
-        var all = ReportNames.AllMetrics.Count;
         await foreach (var row in _client.ReadRowsAsync(result, cancellationToken).ConfigureAwait(false))
         {
-            var period = plan.HasPeriod ? FormatPeriod(row[0], plan) : null;
-            var dimensions = new Dictionary<ReportDimension, string?>(query.GroupBy.Count);
-            for (var i = 0; i < query.GroupBy.Count; i++)
-            {
-                dimensions[query.GroupBy[i]] = row[(plan.HasPeriod ? 1 : 0) + i]?.ToString();
-            }
-
-            var values = new Dictionary<ReportMetric, decimal>(metrics.Count);
-            foreach (var metric in metrics)
-            {
-                // Metric columns follow ReportNames.AllMetrics order.
-                values[metric] = Decimal(row[firstMetric + ((int)metric - 1)]);
-            }
-
-            rows.Add(new ReportRow(period, dimensions, values));
-            totals ??= ReportSums.FromColumns(i => row[firstMetric + all + i]);
+            rows.Add(plan.ReadRow(plan.HasPeriod ? FormatPeriod(row[0], plan) : null, i => row[i]));
+            totals ??= plan.ReadTotals(i => row[i]);
         }
 
         DateTimeOffset? freshness = null;
@@ -75,13 +59,6 @@ public sealed class SnowflakeReportClient : IReportClient
 
         return new ReportResult(rows, (totals ?? default).ValuesOf(metrics), freshness);
     }
-
-    private static decimal Decimal(object? value) => value switch
-    {
-        null => 0m,
-        decimal d => d,
-        _ => System.Convert.ToDecimal(value, CultureInfo.InvariantCulture),
-    };
 
     private static string? FormatPeriod(object? value, ReportQueryPlan plan)
     {
