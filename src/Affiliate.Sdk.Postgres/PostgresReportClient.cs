@@ -48,7 +48,7 @@ public sealed class PostgresReportClient : IReportClient
         var started = Stopwatch.GetTimestamp();
         await _schema.EnsureAsync(cancellationToken).ConfigureAwait(false);
 
-        var metrics = query.Metrics.Count == 0 ? ReportNames.AllMetrics : query.Metrics.Distinct().ToList();
+        var metrics = compiled.Plan.Metrics;
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -56,7 +56,7 @@ public sealed class PostgresReportClient : IReportClient
             await using (transaction.ConfigureAwait(false))
             {
                 var rows = new List<ReportRow>();
-                var totals = ReportTotals.Zero;
+                var totals = default(ReportSums);
                 var rowsCommand = new NpgsqlCommand(compiled.RowsSql, connection, transaction);
                 await using (rowsCommand.ConfigureAwait(false))
                 {
@@ -70,22 +70,14 @@ public sealed class PostgresReportClient : IReportClient
                     var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
-                        var hasPeriod = query.Grain != ReportGrain.Total;
-                        var firstMetric = (hasPeriod ? 1 : 0) + query.GroupBy.Count;
+                        var plan = compiled.Plan;
+                        Func<int, object?> column = reader.GetValue;
                         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                         {
-                            var period = hasPeriod ? FormatPeriod(reader, compiled, query.Grain) : null;
-                            var dimensions = new Dictionary<ReportDimension, string?>(query.GroupBy.Count);
-                            for (var i = 0; i < query.GroupBy.Count; i++)
-                            {
-                                var ordinal = (hasPeriod ? 1 : 0) + i;
-                                dimensions[query.GroupBy[i]] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-                            }
-
-                            rows.Add(new ReportRow(period, dimensions, ReadMetrics(reader, firstMetric, metrics)));
+                            rows.Add(plan.ReadRow(plan.HasPeriod ? FormatPeriod(reader, plan) : null, column));
                             if (rows.Count == 1)
                             {
-                                totals = ReportTotals.Read(reader, firstMetric + ReportNames.AllMetrics.Count);
+                                totals = plan.ReadTotals(column);
                             }
                         }
                     }
@@ -104,79 +96,13 @@ public sealed class PostgresReportClient : IReportClient
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 _duration?.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-                return new ReportResult(rows, totals.Metrics(metrics), freshness);
+                return new ReportResult(rows, totals.ValuesOf(metrics), freshness);
             }
         }
     }
 
-    private static Dictionary<ReportMetric, decimal> ReadMetrics(NpgsqlDataReader reader, int first, IReadOnlyList<ReportMetric> metrics)
-    {
-        var values = new Dictionary<ReportMetric, decimal>(metrics.Count);
-        foreach (var metric in metrics)
-        {
-            // Metric columns follow ReportNames.AllMetrics order (see PostgresReportSql.Metrics).
-            var ordinal = first + ((int)metric - 1);
-            values[metric] = reader.IsDBNull(ordinal) ? 0m : Convert.ToDecimal(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
-        }
-
-        return values;
-    }
-
-    private static string FormatPeriod(NpgsqlDataReader reader, CompiledReport compiled, ReportGrain grain)
-    {
-        if (compiled.PeriodIsUtcHour)
-        {
-            var utc = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc));
-            var local = TimeZoneInfo.ConvertTime(utc, compiled.TimeZone);
-            return local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
-        }
-
-        var date = reader.GetFieldValue<DateOnly>(0);
-        return grain == ReportGrain.Month
-            ? date.ToString("yyyy-MM", CultureInfo.InvariantCulture)
-            : date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-    }
-
-    private readonly record struct ReportTotals(long Impressions, long Clicks, long UniqueClicks, long BotClicks, long Conversions, long Pending, long Rejected, decimal Revenue, decimal Payout)
-    {
-        public static ReportTotals Zero => default;
-
-        public static ReportTotals Read(NpgsqlDataReader reader, int first)
-        {
-            long L(int i) => reader.IsDBNull(first + i) ? 0 : reader.GetInt64(first + i);
-            decimal D(int i) => reader.IsDBNull(first + i) ? 0m : reader.GetDecimal(first + i);
-            return new(L(0), L(1), L(2), L(3), L(4), L(5), L(6), D(7), D(8));
-        }
-
-        public Dictionary<ReportMetric, decimal> Metrics(IReadOnlyList<ReportMetric> asked)
-        {
-            var values = new Dictionary<ReportMetric, decimal>(asked.Count);
-            foreach (var metric in asked)
-            {
-                values[metric] = metric switch
-                {
-                    ReportMetric.Impressions => Impressions,
-                    ReportMetric.Clicks => Clicks,
-                    ReportMetric.UniqueClicks => UniqueClicks,
-                    ReportMetric.BotClicks => BotClicks,
-                    ReportMetric.Conversions => Conversions,
-                    ReportMetric.PendingConversions => Pending,
-                    ReportMetric.RejectedConversions => Rejected,
-                    ReportMetric.Revenue => Revenue,
-                    ReportMetric.Payout => Payout,
-                    ReportMetric.Profit => Revenue - Payout,
-                    ReportMetric.ConversionRate => Ratio(Conversions, Clicks),
-                    ReportMetric.EarningsPerClick => Ratio(Payout, Clicks),
-                    ReportMetric.ClickThroughRate => Ratio(Clicks, Impressions),
-                    _ => 0m,
-                };
-            }
-
-            return values;
-        }
-
-        // Same rule as the SQL ratios: 0 for a zero denominator, 6 places half away from zero.
-        private static decimal Ratio(decimal numerator, long denominator) =>
-            denominator == 0 ? 0m : Math.Round(numerator / denominator, 6, MidpointRounding.AwayFromZero);
-    }
+    private static string FormatPeriod(NpgsqlDataReader reader, ReportQueryPlan plan) =>
+        plan.Query.Grain == ReportGrain.Hour
+            ? plan.FormatHour(new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc)))
+            : plan.FormatDate(reader.GetFieldValue<DateOnly>(0));
 }

@@ -1,4 +1,3 @@
-using Affiliate.Sdk.DuckDb.Tests;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Medallion.Sql;
@@ -32,7 +31,7 @@ public sealed class MedallionSqlModelTests
     [InlineData("E'R")]
     public void A_currency_that_is_not_a_three_letter_code_is_refused(string currency)
     {
-        var catalog = new TestCatalog(TestCatalog.Flat("o1", 1m, 1m, currency));
+        var catalog = new TestOfferCatalog(TestOfferCatalog.Flat("o1", 1m, 1m, currency));
         var e = Assert.Throws<ArgumentException>(() => MedallionSqlModel.Create(catalog, AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Databricks));
         Assert.Contains("offer 'o1'", e.Message, StringComparison.Ordinal);
     }
@@ -47,7 +46,7 @@ public sealed class MedallionSqlModelTests
     [Fact]
     public void A_catalog_larger_than_one_values_clause_is_split_into_union_all_blocks()
     {
-        var catalog = new TestCatalog([.. Enumerable.Range(0, 20_001).Select(i => TestCatalog.Flat("o" + i, 1m, 0.5m))]);
+        var catalog = new TestOfferCatalog([.. Enumerable.Range(0, 20_001).Select(i => TestOfferCatalog.Flat("o" + i, 1m, 0.5m))]);
         var sql = MedallionSqlModel.Create(catalog, AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Snowflake).SilverConversions;
         Assert.Equal(3, sql.Split("SELECT * FROM (VALUES").Length - 1 - 1); // three offer blocks, one rates block
         Assert.Equal(2, sql.Split("UNION ALL").Length - 1);
@@ -68,7 +67,7 @@ public sealed class MedallionSqlModelTests
         };
         using var harness = new PortableCoreHarness();
         await harness.WriteBronzeAsync([click, conversion]);
-        var run = harness.RunPortableSql(MedallionSqlModel.Create(new TestCatalog(), AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Databricks));
+        var run = harness.RunPortableSql(MedallionSqlModel.Create(new TestOfferCatalog(), AffiliateGenerators.CreateMedallionOptions(), MedallionSqlDialect.Databricks));
 
         var kept = Assert.Single(run.Conversions);
         Assert.Equal(UnattributedReason.UnknownOffer, kept.Reason);

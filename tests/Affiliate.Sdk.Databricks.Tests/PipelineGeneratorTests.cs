@@ -1,4 +1,3 @@
-using Affiliate.Sdk.DuckDb.Tests;
 using Affiliate.Sdk.PortableCore.Tests;
 
 namespace Affiliate.Sdk.Databricks.Tests;
@@ -62,7 +61,7 @@ public sealed class PipelineGeneratorTests
     [Fact]
     public void Offer_ids_with_backslashes_are_refused_rather_than_read_differently_by_engines()
     {
-        var catalog = new TestCatalog(TestCatalog.Flat("bad\\id", 1m, 1m));
+        var catalog = new TestOfferCatalog(TestOfferCatalog.Flat("bad\\id", 1m, 1m));
         var e = Assert.Throws<ArgumentException>(() => DatabricksPipelineGenerator.Generate(Options(), catalog, AffiliateGenerators.CreateMedallionOptions()));
         Assert.Contains("bad\\id", e.Message, StringComparison.Ordinal);
     }
@@ -70,7 +69,7 @@ public sealed class PipelineGeneratorTests
     [Fact]
     public void Quotes_in_offer_ids_are_doubled_in_the_inline_catalog()
     {
-        var sql = DatabricksPipelineGenerator.Generate(Options(), new TestCatalog(TestCatalog.Flat("o'1", 1m, 1m)), AffiliateGenerators.CreateMedallionOptions()).Sql;
+        var sql = DatabricksPipelineGenerator.Generate(Options(), new TestOfferCatalog(TestOfferCatalog.Flat("o'1", 1m, 1m)), AffiliateGenerators.CreateMedallionOptions()).Sql;
         Assert.Contains("('o''1', 'USD', CAST(2592000000000 AS BIGINT), 1, CAST(1 AS DECIMAL(18,10)), 1, CAST(1 AS DECIMAL(18,10)))", sql, StringComparison.Ordinal);
     }
 

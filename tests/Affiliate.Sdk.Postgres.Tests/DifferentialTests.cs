@@ -1,5 +1,4 @@
 using System.Globalization;
-using Affiliate.Sdk.DuckDb.Tests;
 using Affiliate.Sdk.Reports;
 using FsCheck;
 using FsCheck.Fluent;

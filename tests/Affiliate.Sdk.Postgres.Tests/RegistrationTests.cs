@@ -1,5 +1,4 @@
 using Affiliate.Sdk.DependencyInjection;
-using Affiliate.Sdk.DuckDb.Tests;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Offers;
 using Affiliate.Sdk.Postgres.Internal;

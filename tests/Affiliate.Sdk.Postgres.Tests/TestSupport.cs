@@ -1,56 +1,10 @@
-using System.Diagnostics.CodeAnalysis;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Lake.Parquet;
-using Affiliate.Sdk.Offers;
 using Affiliate.Sdk.Pipeline;
-
-namespace Affiliate.Sdk.DuckDb.Tests
-{
-    /// <summary>An offer catalog held in memory (exact id match); the linked generators use it.</summary>
-    public sealed class TestCatalog(params Offer[] offers) : IOfferCatalog
-    {
-        private readonly Dictionary<string, Offer> _offers = offers.ToDictionary(o => o.Id, StringComparer.Ordinal);
-
-        public IReadOnlyCollection<Offer> Offers => _offers.Values;
-
-        public IReadOnlyCollection<Advertiser> Advertisers => [];
-
-        public bool TryGetOffer(string offerId, [NotNullWhen(true)] out Offer? offer) => _offers.TryGetValue(offerId, out offer);
-
-        public bool TryGetAdvertiser(string advertiserId, [NotNullWhen(true)] out Advertiser? advertiser)
-        {
-            advertiser = null;
-            return false;
-        }
-
-        public static Offer Flat(string id, decimal revenue, decimal payout, string currency = "USD", TimeSpan? window = null) => new()
-        {
-            Id = id,
-            AdvertiserId = "adv",
-            UrlTemplate = "https://example.com/?c={click_id}",
-            Currency = currency,
-            Revenue = new CommissionRule(CommissionKind.Flat, revenue),
-            Payout = new CommissionRule(CommissionKind.Flat, payout),
-            AttributionWindow = window ?? TimeSpan.FromDays(30),
-        };
-
-        public static Offer Share(string id, decimal revenuePercent, decimal payoutPercent, string currency = "USD", TimeSpan? window = null) => new()
-        {
-            Id = id,
-            AdvertiserId = "adv",
-            UrlTemplate = "https://example.com/?c={click_id}",
-            Currency = currency,
-            Revenue = new CommissionRule(CommissionKind.RevenueShare, revenuePercent),
-            Payout = new CommissionRule(CommissionKind.RevenueShare, payoutPercent),
-            AttributionWindow = window ?? TimeSpan.FromDays(30),
-        };
-    }
-}
 
 namespace Affiliate.Sdk.Postgres.Tests
 {
     using Affiliate.Sdk.DuckDb;
-    using Affiliate.Sdk.DuckDb.Tests;
     using Affiliate.Sdk.Lake.Parquet.Medallion;
     using Affiliate.Sdk.Medallion;
 

@@ -1,4 +1,3 @@
-using Affiliate.Sdk.DuckDb.Tests;
 using Affiliate.Sdk.Medallion.Sql;
 using Affiliate.Sdk.PortableCore.Tests;
 using FsCheck;

@@ -47,6 +47,12 @@ public static class ReportNames
     /// <returns>Its name, e.g. <c>affiliate</c>.</returns>
     public static string Of(ReportDimension dimension) => DimensionNames[dimension];
 
+    /// <summary>The gold column holding a dimension (docs/data-model.md), e.g. <c>affiliate_id</c>.</summary>
+    /// <param name="dimension">The dimension.</param>
+    /// <returns>The column name, lower case.</returns>
+    public static string GoldColumnOf(ReportDimension dimension) =>
+        dimension is ReportDimension.Affiliate or ReportDimension.Offer or ReportDimension.Campaign ? Of(dimension) + "_id" : Of(dimension);
+
     /// <summary>The name of a metric.</summary>
     /// <param name="metric">The metric.</param>
     /// <returns>Its name, e.g. <c>unique_clicks</c>.</returns>

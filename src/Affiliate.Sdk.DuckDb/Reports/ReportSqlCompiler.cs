@@ -8,8 +8,7 @@ namespace Affiliate.Sdk.DuckDb.Reports;
 internal sealed record CompiledReport(
     string RowsSql,
     IReadOnlyList<(string Name, object Value)> Parameters,
-    bool PeriodIsUtcHour,
-    TimeZoneInfo TimeZone);
+    ReportQueryPlan Plan);
 
 /// <summary>
 /// Compiles a <see cref="ReportQuery"/> to DuckDB SQL over gold. Identifiers come from fixed tables keyed by enums; every
@@ -17,19 +16,6 @@ internal sealed record CompiledReport(
 /// </summary>
 internal static class ReportSqlCompiler
 {
-    private static readonly Dictionary<ReportDimension, string> Columns = new()
-    {
-        [ReportDimension.Affiliate] = "affiliate_id",
-        [ReportDimension.Offer] = "offer_id",
-        [ReportDimension.Campaign] = "campaign_id",
-        [ReportDimension.Sub1] = "sub1",
-        [ReportDimension.Sub2] = "sub2",
-        [ReportDimension.Sub3] = "sub3",
-        [ReportDimension.Sub4] = "sub4",
-        [ReportDimension.Sub5] = "sub5",
-        [ReportDimension.Country] = "country",
-    };
-
     private const string Sums = """
         CAST(sum(impressions) AS BIGINT) AS impressions, CAST(sum(clicks) AS BIGINT) AS clicks,
         CAST(sum(unique_clicks) AS BIGINT) AS unique_clicks, CAST(sum(bot_clicks) AS BIGINT) AS bot_clicks,
@@ -56,39 +42,11 @@ internal static class ReportSqlCompiler
         CAST(sum(revenue) OVER () AS DECIMAL(38,6)), CAST(sum(payout) OVER () AS DECIMAL(38,6))
         """;
 
-    public static string ColumnOf(ReportDimension dimension) => Columns[dimension];
-
     public static CompiledReport Compile(ReportQuery query)
     {
-        var errors = new List<string>(query.Validate());
-        foreach (var (dimension, values) in query.Filters)
-        {
-            if (values is not null && values.Any(v => v is null))
-            {
-                errors.Add($"filter.{ReportNames.Of(dimension)}: values must not be null");
-            }
-        }
-
-        foreach (var sort in query.OrderBy)
-        {
-            if (sort.Column == "period" && query.Grain == ReportGrain.Total)
-            {
-                errors.Add("orderBy: 'period' needs a grain other than total");
-            }
-            else if (ReportNames.TryParseDimension(sort.Column, out var dimension) && !query.GroupBy.Contains(dimension))
-            {
-                errors.Add($"orderBy: '{ReportNames.Of(dimension)}' is not in groupBy");
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Invalid report query: " + string.Join("; ", errors), nameof(query));
-        }
-
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
-        var isUtc = zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
-        var hourly = !isUtc || query.Grain == ReportGrain.Hour;
+        var plan = ReportQueryPlan.Create(query);
+        var zone = plan.TimeZone;
+        var hourly = plan.ReadsHourlyGold;
 
         // Breakdowns by affiliate and/or offer only read the roll-ups (same sums, far fewer rows).
         var rollup = query.GroupBy.Concat(query.Filters.Keys).All(d => d is ReportDimension.Affiliate or ReportDimension.Offer);
@@ -112,26 +70,26 @@ internal static class ReportSqlCompiler
         else
         {
             table = rollup ? "gold_hourly_affiliate_offer" : "gold_hourly";
-            var start = LocalStartToUtc(query.From, zone);
-            var end = LocalStartToUtc(query.To.AddDays(1), zone);
+            var start = plan.Start;
+            var end = plan.End;
             where.Append("hour >= $start AND hour < $end");
             parameters.Add(("start", start));
             parameters.Add(("end", end));
             period = query.Grain switch
             {
                 ReportGrain.Hour => "hour",
-                ReportGrain.Day => LocalDate(start, end, zone, parameters),
-                ReportGrain.Month => $"CAST(date_trunc('month', {LocalDate(start, end, zone, parameters)}) AS DATE)",
+                ReportGrain.Day => LocalDate(plan, parameters),
+                ReportGrain.Month => $"CAST(date_trunc('month', {LocalDate(plan, parameters)}) AS DATE)",
                 _ => null,
             };
         }
 
         var filterIndex = 0;
-        foreach (var (dimension, values) in query.Filters.OrderBy(f => f.Key))
+        foreach (var (dimension, values) in plan.Filters)
         {
             var name = "f" + filterIndex++.ToString(CultureInfo.InvariantCulture);
-            where.Append(CultureInfo.InvariantCulture, $" AND list_contains(${name}, {Columns[dimension]})");
-            parameters.Add((name, values.Distinct(StringComparer.Ordinal).ToList()));
+            where.Append(CultureInfo.InvariantCulture, $" AND list_contains(${name}, {ReportNames.GoldColumnOf(dimension)})");
+            parameters.Add((name, values.ToList()));
         }
 
         var groupColumns = new List<string>();
@@ -140,7 +98,7 @@ internal static class ReportSqlCompiler
             groupColumns.Add($"{period} AS period");
         }
 
-        groupColumns.AddRange(query.GroupBy.Select(d => $"{Columns[d]} AS {ReportNames.Of(d)}"));
+        groupColumns.AddRange(query.GroupBy.Select(d => $"{ReportNames.GoldColumnOf(d)} AS {ReportNames.Of(d)}"));
         var select = groupColumns.Count == 0 ? Sums : string.Join(", ", groupColumns) + ",\n" + Sums;
         var groupBy = groupColumns.Count == 0 ? string.Empty : "GROUP BY ALL";
         var outputColumns = new List<string>();
@@ -156,26 +114,12 @@ internal static class ReportSqlCompiler
         var rows = $"""
             SELECT {string.Join(", ", outputColumns)}
             FROM (SELECT {select} FROM {table} WHERE {where} {groupBy} HAVING count(*) > 0)
-            ORDER BY {OrderBy(query, period is not null)}
+            ORDER BY {OrderBy(plan)}
             LIMIT $limit
             """;
         parameters.Add(("limit", query.Limit));
 
-        return new CompiledReport(rows, parameters, hourly && query.Grain == ReportGrain.Hour, zone);
-    }
-
-    /// <summary>The UTC instant a local date starts at: local midnight, or the first valid instant after a gap at midnight.</summary>
-    internal static DateTimeOffset LocalStartToUtc(DateOnly date, TimeZoneInfo zone)
-    {
-        var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        while (zone.IsInvalidTime(local))
-        {
-            local = local.AddMinutes(15);
-        }
-
-        // An ambiguous midnight (clocks set back across it) starts at its first occurrence: the larger offset.
-        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
-        return new DateTimeOffset(local - offset, TimeSpan.Zero);
+        return new CompiledReport(rows, parameters, plan);
     }
 
     /// <summary>
@@ -183,9 +127,9 @@ internal static class ReportSqlCompiler
     /// epoch (integer arithmetic; TIMESTAMPTZ casts would go through ICU per row). The offset is piecewise constant over
     /// the range, so it is a CASE over bound change points (exact for DST and half-hour zones).
     /// </summary>
-    private static string LocalDate(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone, List<(string, object)> parameters)
+    private static string LocalDate(ReportQueryPlan plan, List<(string, object)> parameters)
     {
-        var segments = OffsetSegments(start, end, zone);
+        var segments = plan.OffsetSegments;
         var offset = new StringBuilder();
         if (segments.Count == 1)
         {
@@ -213,75 +157,10 @@ internal static class ReportSqlCompiler
         return $"(DATE '1970-01-01' + CAST(CASE WHEN {local} >= 0 THEN {local} // 86400000000 ELSE ({local} + 1) // 86400000000 - 1 END AS INTEGER))";
     }
 
-    /// <summary>Hour starts in [start, end) where the zone's offset changes, with the offset from there on.</summary>
-    internal static List<(DateTimeOffset From, TimeSpan Offset)> OffsetSegments(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone)
+    private static string OrderBy(ReportQueryPlan plan)
     {
-        var first = new DateTimeOffset(start.UtcDateTime.Date.AddHours(start.UtcDateTime.Hour), TimeSpan.Zero);
-        var segments = new List<(DateTimeOffset, TimeSpan)> { (first, zone.GetUtcOffset(first)) };
-        var current = segments[0].Item2;
-
-        // Walk days, then hours inside a day whose offset differs from the day before.
-        for (var day = first; day < end; day = day.AddDays(1))
-        {
-            var next = day.AddDays(1);
-            if (zone.GetUtcOffset(next < end ? next : end) == current && zone.GetUtcOffset(day) == current)
-            {
-                continue;
-            }
-
-            for (var hour = day; hour < next && hour < end; hour = hour.AddHours(1))
-            {
-                var offset = zone.GetUtcOffset(hour);
-                if (offset != current)
-                {
-                    segments.Add((hour, offset));
-                    current = offset;
-                }
-            }
-        }
-
-        return segments;
-    }
-
-    private static string OrderBy(ReportQuery query, bool hasPeriod)
-    {
-        var keys = new List<string>();
-        foreach (var sort in query.OrderBy)
-        {
-            string column;
-            if (sort.Column == "period")
-            {
-                column = "period";
-            }
-            else if (ReportNames.TryParseDimension(sort.Column, out var dimension))
-            {
-                column = ReportNames.Of(dimension);
-            }
-            else if (ReportNames.TryParseMetric(sort.Column, out var metric))
-            {
-                column = ReportNames.Of(metric);
-            }
-            else
-            {
-                throw new ArgumentException($"orderBy: unknown column '{sort.Column}'", nameof(query));
-            }
-
-            keys.Add(sort.Descending ? $"{column} DESC NULLS LAST" : $"{column} ASC NULLS FIRST");
-        }
-
-        // Deterministic ties: the period, then the dimensions in groupBy order.
-        if (hasPeriod)
-        {
-            keys.Add("period ASC");
-        }
-
-        keys.AddRange(query.GroupBy.Select(d => $"{ReportNames.Of(d)} ASC NULLS FIRST"));
-        if (keys.Count == 0)
-        {
-            keys.Add("1");
-        }
-
-        return string.Join(", ", keys);
+        var keys = plan.SortKeys.Select(k => k.Descending ? $"{k.Column} DESC NULLS LAST" : $"{k.Column} ASC NULLS FIRST").ToList();
+        return keys.Count == 0 ? "1" : string.Join(", ", keys);
     }
 
     private static string Ratio(string numerator, string denominator) =>

@@ -243,38 +243,11 @@ public sealed class ParquetReportClient : IReportClient
             Payout += other.Payout;
         }
 
-        public decimal Value(ReportMetric metric) => metric switch
-        {
-            ReportMetric.Impressions => Impressions,
-            ReportMetric.Clicks => Clicks,
-            ReportMetric.UniqueClicks => UniqueClicks,
-            ReportMetric.BotClicks => BotClicks,
-            ReportMetric.Conversions => Conversions,
-            ReportMetric.PendingConversions => Pending,
-            ReportMetric.RejectedConversions => Rejected,
-            ReportMetric.Revenue => Revenue,
-            ReportMetric.Payout => Payout,
-            ReportMetric.Profit => Revenue - Payout,
-            ReportMetric.ConversionRate => Ratio(Conversions, Clicks),
-            ReportMetric.EarningsPerClick => Ratio(Payout, Clicks),
-            ReportMetric.ClickThroughRate => Ratio(Clicks, Impressions),
-            _ => 0m,
-        };
+        public decimal Value(ReportMetric metric) => ToSums().ValueOf(metric);
 
-        public Dictionary<ReportMetric, decimal> Metrics(IReadOnlyList<ReportMetric> metrics)
-        {
-            var values = new Dictionary<ReportMetric, decimal>(metrics.Count);
-            foreach (var metric in metrics)
-            {
-                values[metric] = Value(metric);
-            }
+        public Dictionary<ReportMetric, decimal> Metrics(IReadOnlyList<ReportMetric> metrics) => ToSums().ValuesOf(metrics);
 
-            return values;
-        }
-
-        // The reports' ratio rule: 0 for a zero denominator, else 6 places rounded half away from zero.
-        private static decimal Ratio(decimal numerator, long denominator) =>
-            denominator == 0 ? 0m : Math.Round(numerator / denominator, 6, MidpointRounding.AwayFromZero);
+        private ReportSums ToSums() => new(Impressions, Clicks, UniqueClicks, BotClicks, Conversions, Pending, Rejected, Revenue, Payout);
     }
 
     /// <summary>
@@ -286,18 +259,21 @@ public sealed class ParquetReportClient : IReportClient
     {
         private readonly ReportQuery _query;
         private readonly TimeZoneInfo _zone;
+        private readonly IReadOnlyList<ReportSortKey> _sortKeys;
         private readonly long _startTicks;
         private readonly long _endTicks;
         private readonly HashSet<string>?[] _filters = new HashSet<string>?[9];
         private readonly Dictionary<long, long> _localPeriods = [];
 
-        private ReportPlan(ReportQuery query, TimeZoneInfo zone, bool hourly)
+        private ReportPlan(ReportQueryPlan plan)
         {
+            var query = plan.Query;
             _query = query;
-            _zone = zone;
-            Source = hourly ? Affiliate.Sdk.Medallion.GoldGrain.Hour : Affiliate.Sdk.Medallion.GoldGrain.Day;
-            _startTicks = hourly ? LocalStartToUtc(query.From, zone).UtcTicks : query.From.ToDateTime(TimeOnly.MinValue).Ticks;
-            _endTicks = hourly ? LocalStartToUtc(query.To.AddDays(1), zone).UtcTicks : query.To.AddDays(1).ToDateTime(TimeOnly.MinValue).Ticks;
+            _zone = plan.TimeZone;
+            _sortKeys = plan.SortKeys;
+            Source = plan.ReadsHourlyGold ? Affiliate.Sdk.Medallion.GoldGrain.Hour : Affiliate.Sdk.Medallion.GoldGrain.Day;
+            _startTicks = plan.Start.UtcTicks;
+            _endTicks = plan.End.UtcTicks;
             NeededDimensions = new bool[9];
             foreach (var d in query.GroupBy)
             {
@@ -317,35 +293,7 @@ public sealed class ParquetReportClient : IReportClient
 
         public static ReportPlan Create(ReportQuery query)
         {
-            var errors = new List<string>(query.Validate());
-            foreach (var (dimension, values) in query.Filters)
-            {
-                if (values is not null && values.Any(v => v is null))
-                {
-                    errors.Add($"filter.{ReportNames.Of(dimension)}: values must not be null");
-                }
-            }
-
-            foreach (var sort in query.OrderBy)
-            {
-                if (sort.Column == "period" && query.Grain == ReportGrain.Total)
-                {
-                    errors.Add("orderBy: 'period' needs a grain other than total");
-                }
-                else if (ReportNames.TryParseDimension(sort.Column, out var dimension) && !query.GroupBy.Contains(dimension))
-                {
-                    errors.Add($"orderBy: '{ReportNames.Of(dimension)}' is not in groupBy");
-                }
-            }
-
-            if (errors.Count > 0)
-            {
-                throw new ArgumentException("Invalid report query: " + string.Join("; ", errors), nameof(query));
-            }
-
-            var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
-            var isUtc = zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
-            return new ReportPlan(query, zone, !isUtc || query.Grain == ReportGrain.Hour);
+            return new ReportPlan(ReportQueryPlan.Create(query));
         }
 
         /// <summary>The UTC dates (gold partitions) the range covers.</summary>
@@ -424,46 +372,14 @@ public sealed class ParquetReportClient : IReportClient
         /// <summary>The query's sort keys, then period and the grouped dimensions ascending (nulls first), as the SQL clients order.</summary>
         public int Compare(KeyValuePair<GroupKey, Sums> a, KeyValuePair<GroupKey, Sums> b)
         {
-            foreach (var sort in _query.OrderBy)
+            foreach (var key in _sortKeys)
             {
-                int c;
-                if (sort.Column == "period")
-                {
-                    c = a.Key.Period.CompareTo(b.Key.Period);
-                    c = sort.Descending ? -c : c;
-                }
-                else if (ReportNames.TryParseDimension(sort.Column, out var dimension))
-                {
-                    c = CompareText(a.Key[dimension], b.Key[dimension], sort.Descending);
-                }
-                else if (ReportNames.TryParseMetric(sort.Column, out var metric))
-                {
-                    c = a.Value.Value(metric).CompareTo(b.Value.Value(metric));
-                    c = sort.Descending ? -c : c;
-                }
-                else
-                {
-                    c = 0; // Refused by validation.
-                }
-
+                var c = key.IsPeriod ? a.Key.Period.CompareTo(b.Key.Period)
+                    : key.Dimension is { } dimension ? CompareText(a.Key[dimension], b.Key[dimension], descending: false)
+                    : a.Value.Value(key.Metric!.Value).CompareTo(b.Value.Value(key.Metric.Value));
                 if (c != 0)
                 {
-                    return c;
-                }
-            }
-
-            var p = a.Key.Period.CompareTo(b.Key.Period);
-            if (p != 0)
-            {
-                return p;
-            }
-
-            foreach (var d in _query.GroupBy)
-            {
-                var c = CompareText(a.Key[d], b.Key[d], descending: false);
-                if (c != 0)
-                {
-                    return c;
+                    return key.Descending ? -c : c;
                 }
             }
 
@@ -506,19 +422,5 @@ public sealed class ParquetReportClient : IReportClient
         private long Bucket(DateOnly localDate) => _query.Grain == ReportGrain.Month
             ? new DateOnly(localDate.Year, localDate.Month, 1).DayNumber
             : localDate.DayNumber;
-
-        /// <summary>The UTC instant a local date starts at: local midnight, or the first valid instant after a gap at midnight.</summary>
-        private static DateTimeOffset LocalStartToUtc(DateOnly date, TimeZoneInfo zone)
-        {
-            var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-            while (zone.IsInvalidTime(local))
-            {
-                local = local.AddMinutes(15);
-            }
-
-            // An ambiguous midnight (clocks set back across it) starts at its first occurrence: the larger offset.
-            var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
-            return new DateTimeOffset(local - offset, TimeSpan.Zero);
-        }
     }
 }

@@ -7,7 +7,7 @@ using NpgsqlTypes;
 namespace Affiliate.Sdk.Postgres.Internal;
 
 /// <summary>A compiled report: SQL text built only from whitelisted fragments, and the bound values.</summary>
-internal sealed record CompiledReport(string RowsSql, IReadOnlyList<NpgsqlParameter> Parameters, bool PeriodIsUtcHour, TimeZoneInfo TimeZone);
+internal sealed record CompiledReport(string RowsSql, IReadOnlyList<NpgsqlParameter> Parameters, ReportQueryPlan Plan);
 
 /// <summary>
 /// Compiles a <see cref="ReportQuery"/> to PostgreSQL over the loaded gold, with the semantics of docs/reports.md (the same
@@ -16,19 +16,6 @@ internal sealed record CompiledReport(string RowsSql, IReadOnlyList<NpgsqlParame
 /// </summary>
 internal static class PostgresReportSql
 {
-    private static readonly Dictionary<ReportDimension, string> Columns = new()
-    {
-        [ReportDimension.Affiliate] = "affiliate_id",
-        [ReportDimension.Offer] = "offer_id",
-        [ReportDimension.Campaign] = "campaign_id",
-        [ReportDimension.Sub1] = "sub1",
-        [ReportDimension.Sub2] = "sub2",
-        [ReportDimension.Sub3] = "sub3",
-        [ReportDimension.Sub4] = "sub4",
-        [ReportDimension.Sub5] = "sub5",
-        [ReportDimension.Country] = "country",
-    };
-
     private const string Sums = """
         sum(impressions)::bigint AS impressions, sum(clicks)::bigint AS clicks,
         sum(unique_clicks)::bigint AS unique_clicks, sum(bot_clicks)::bigint AS bot_clicks,
@@ -57,35 +44,9 @@ internal static class PostgresReportSql
 
     public static CompiledReport Compile(ReportQuery query, string quotedSchema)
     {
-        var errors = new List<string>(query.Validate());
-        foreach (var (dimension, values) in query.Filters)
-        {
-            if (values is not null && values.Any(v => v is null))
-            {
-                errors.Add($"filter.{ReportNames.Of(dimension)}: values must not be null");
-            }
-        }
-
-        foreach (var sort in query.OrderBy)
-        {
-            if (sort.Column == "period" && query.Grain == ReportGrain.Total)
-            {
-                errors.Add("orderBy: 'period' needs a grain other than total");
-            }
-            else if (ReportNames.TryParseDimension(sort.Column, out var dimension) && !query.GroupBy.Contains(dimension))
-            {
-                errors.Add($"orderBy: '{ReportNames.Of(dimension)}' is not in groupBy");
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Invalid report query: " + string.Join("; ", errors), nameof(query));
-        }
-
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
-        var isUtc = zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
-        var hourly = !isUtc || query.Grain == ReportGrain.Hour;
+        var plan = ReportQueryPlan.Create(query);
+        var zone = plan.TimeZone;
+        var hourly = plan.ReadsHourlyGold;
 
         // Breakdowns by affiliate alone (or offer alone) read that roll-up: the same sums over far fewer rows.
         var used = query.GroupBy.Concat(query.Filters.Keys).Distinct().ToList();
@@ -116,26 +77,26 @@ internal static class PostgresReportSql
         else
         {
             table = "gold_hourly" + rollup;
-            var start = LocalStartToUtc(query.From, zone);
-            var end = LocalStartToUtc(query.To.AddDays(1), zone);
+            var start = plan.Start;
+            var end = plan.End;
             where.Append("hour >= @start AND hour < @end");
             parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.TimestampTz) { Value = start.UtcDateTime });
             parameters.Add(new NpgsqlParameter("end", NpgsqlDbType.TimestampTz) { Value = end.UtcDateTime });
             period = query.Grain switch
             {
                 ReportGrain.Hour => "hour",
-                ReportGrain.Day => LocalDate(start, end, zone, parameters),
-                ReportGrain.Month => $"date_trunc('month', {LocalDate(start, end, zone, parameters)})::date",
+                ReportGrain.Day => LocalDate(plan, parameters),
+                ReportGrain.Month => $"date_trunc('month', {LocalDate(plan, parameters)})::date",
                 _ => null,
             };
         }
 
         var filterIndex = 0;
-        foreach (var (dimension, values) in query.Filters.OrderBy(f => f.Key))
+        foreach (var (dimension, values) in plan.Filters)
         {
             var name = "f" + filterIndex++.ToString(CultureInfo.InvariantCulture);
-            where.Append(CultureInfo.InvariantCulture, $" AND {Columns[dimension]} = ANY(@{name})");
-            parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.Distinct(StringComparer.Ordinal).ToArray() });
+            where.Append(CultureInfo.InvariantCulture, $" AND {ReportNames.GoldColumnOf(dimension)} = ANY(@{name})");
+            parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.ToArray() });
         }
 
         var groupColumns = new List<string>();
@@ -148,8 +109,8 @@ internal static class PostgresReportSql
 
         foreach (var dimension in query.GroupBy)
         {
-            groupColumns.Add($"{Columns[dimension]} AS {ReportNames.Of(dimension)}");
-            groupKeys.Add(Columns[dimension]);
+            groupColumns.Add($"{ReportNames.GoldColumnOf(dimension)} AS {ReportNames.Of(dimension)}");
+            groupKeys.Add(ReportNames.GoldColumnOf(dimension));
         }
 
         var select = groupColumns.Count == 0 ? Sums : string.Join(", ", groupColumns) + ",\n" + Sums;
@@ -167,25 +128,11 @@ internal static class PostgresReportSql
         var rows = $"""
             SELECT {string.Join(", ", outputColumns)}
             FROM (SELECT {select} FROM {quotedSchema}.{table} WHERE {where} {groupBy} HAVING count(*) > 0) AS grouped
-            ORDER BY {OrderBy(query, period is not null)}
+            ORDER BY {OrderBy(plan)}
             LIMIT @limit
             """;
         parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = query.Limit });
-        return new CompiledReport(rows, parameters, hourly && query.Grain == ReportGrain.Hour, zone);
-    }
-
-    /// <summary>The UTC instant a local date starts at: local midnight, or the first valid instant after a gap at midnight.</summary>
-    internal static DateTimeOffset LocalStartToUtc(DateOnly date, TimeZoneInfo zone)
-    {
-        var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        while (zone.IsInvalidTime(local))
-        {
-            local = local.AddMinutes(15);
-        }
-
-        // An ambiguous midnight (clocks set back across it) starts at its first occurrence: the larger offset.
-        var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
-        return new DateTimeOffset(local - offset, TimeSpan.Zero);
+        return new CompiledReport(rows, parameters, plan);
     }
 
     /// <summary>
@@ -193,9 +140,9 @@ internal static class PostgresReportSql
     /// over the range, so it is a CASE over bound change points computed with .NET's zone data (the data the query was
     /// validated with, not the server's).
     /// </summary>
-    private static string LocalDate(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone, List<NpgsqlParameter> parameters)
+    private static string LocalDate(ReportQueryPlan plan, List<NpgsqlParameter> parameters)
     {
-        var segments = OffsetSegments(start, end, zone);
+        var segments = plan.OffsetSegments;
         var offset = new StringBuilder();
         if (segments.Count == 1)
         {
@@ -222,73 +169,10 @@ internal static class PostgresReportSql
         return $"((hour AT TIME ZONE 'UTC') + make_interval(mins => {offset}))::date";
     }
 
-    /// <summary>Hour starts in [start, end) where the zone's offset changes, with the offset from there on.</summary>
-    internal static List<(DateTimeOffset From, TimeSpan Offset)> OffsetSegments(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone)
+    private static string OrderBy(ReportQueryPlan plan)
     {
-        var first = new DateTimeOffset(start.UtcDateTime.Date.AddHours(start.UtcDateTime.Hour), TimeSpan.Zero);
-        var segments = new List<(DateTimeOffset, TimeSpan)> { (first, zone.GetUtcOffset(first)) };
-        var current = segments[0].Item2;
-        for (var day = first; day < end; day = day.AddDays(1))
-        {
-            var next = day.AddDays(1);
-            if (zone.GetUtcOffset(next < end ? next : end) == current && zone.GetUtcOffset(day) == current)
-            {
-                continue;
-            }
-
-            for (var hour = day; hour < next && hour < end; hour = hour.AddHours(1))
-            {
-                var offset = zone.GetUtcOffset(hour);
-                if (offset != current)
-                {
-                    segments.Add((hour, offset));
-                    current = offset;
-                }
-            }
-        }
-
-        return segments;
-    }
-
-    private static string OrderBy(ReportQuery query, bool hasPeriod)
-    {
-        var keys = new List<string>();
-        foreach (var sort in query.OrderBy)
-        {
-            string column;
-            if (sort.Column == "period")
-            {
-                column = "period";
-            }
-            else if (ReportNames.TryParseDimension(sort.Column, out var dimension))
-            {
-                column = ReportNames.Of(dimension);
-            }
-            else if (ReportNames.TryParseMetric(sort.Column, out var metric))
-            {
-                column = ReportNames.Of(metric);
-            }
-            else
-            {
-                throw new ArgumentException($"orderBy: unknown column '{sort.Column}'", nameof(query));
-            }
-
-            keys.Add(sort.Descending ? $"{column} DESC NULLS LAST" : $"{column} ASC NULLS FIRST");
-        }
-
-        // Deterministic ties: the period, then the dimensions in groupBy order.
-        if (hasPeriod)
-        {
-            keys.Add("period ASC");
-        }
-
-        keys.AddRange(query.GroupBy.Select(d => $"{ReportNames.Of(d)} ASC NULLS FIRST"));
-        if (keys.Count == 0)
-        {
-            keys.Add("1");
-        }
-
-        return string.Join(", ", keys);
+        var keys = plan.SortKeys.Select(k => k.Descending ? $"{k.Column} DESC NULLS LAST" : $"{k.Column} ASC NULLS FIRST").ToList();
+        return keys.Count == 0 ? "1" : string.Join(", ", keys);
     }
 
     /// <summary>numerator / denominator rounded to 6 places half away from zero, in exact numeric integer arithmetic.</summary>

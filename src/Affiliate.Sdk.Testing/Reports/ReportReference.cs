@@ -43,11 +43,9 @@ public static class ReportReference
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(hourly);
         ArgumentNullException.ThrowIfNull(daily);
-        ThrowIfInvalid(query);
-
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(query.TimeZone);
-        var utc = zone.BaseUtcOffset == TimeSpan.Zero && !zone.SupportsDaylightSavingTime;
-        var gold = utc && query.Grain != ReportGrain.Hour ? daily : hourly;
+        var plan = ReportQueryPlan.Create(query);
+        var zone = plan.TimeZone;
+        var gold = plan.ReadsHourlyGold ? hourly : daily;
 
         var groups = new Dictionary<string, Group>(StringComparer.Ordinal);
         var total = GoldMetrics.Zero;
@@ -82,7 +80,7 @@ public static class ReportReference
         var ordered = groups.Values
             .Select(g => (Group: g, Row: new ReportRow(g.Period, g.Dimensions, Metrics(g.Metrics, asked))))
             .ToList();
-        ordered.Sort((a, b) => Compare(query, a.Group, a.Row, b.Group, b.Row));
+        ordered.Sort((a, b) => Compare(plan, a.Group, a.Row, b.Group, b.Row));
         var rows = ordered.Take(query.Limit).Select(o => o.Row).ToList();
         return new ReportResult(rows, Metrics(total, asked), freshness);
     }
@@ -95,23 +93,10 @@ public static class ReportReference
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(asked);
-        return asked.Distinct().ToDictionary(a => a, a => a switch
-        {
-            ReportMetric.Impressions => metrics.Impressions,
-            ReportMetric.Clicks => metrics.Clicks,
-            ReportMetric.UniqueClicks => metrics.UniqueClicks,
-            ReportMetric.BotClicks => metrics.BotClicks,
-            ReportMetric.Conversions => metrics.Conversions,
-            ReportMetric.PendingConversions => metrics.PendingConversions,
-            ReportMetric.RejectedConversions => metrics.RejectedConversions,
-            ReportMetric.Revenue => metrics.Revenue,
-            ReportMetric.Payout => metrics.Payout,
-            ReportMetric.Profit => metrics.Revenue - metrics.Payout,
-            ReportMetric.ConversionRate => Ratio(metrics.Conversions, metrics.Clicks),
-            ReportMetric.EarningsPerClick => Ratio(metrics.Payout, metrics.Clicks),
-            ReportMetric.ClickThroughRate => Ratio(metrics.Clicks, metrics.Impressions),
-            _ => throw new ArgumentOutOfRangeException(nameof(asked), a, "Unknown metric."),
-        });
+        var sums = new ReportSums(
+            metrics.Impressions, metrics.Clicks, metrics.UniqueClicks, metrics.BotClicks, metrics.Conversions,
+            metrics.PendingConversions, metrics.RejectedConversions, metrics.Revenue, metrics.Payout);
+        return sums.ValuesOf([.. asked.Distinct()]);
     }
 
     /// <summary>A row as one line (period, dimensions, metrics with trailing zeros removed), for comparing rows in messages.</summary>
@@ -156,69 +141,16 @@ public static class ReportReference
         };
     }
 
-    private static void ThrowIfInvalid(ReportQuery query)
+    private static int Compare(ReportQueryPlan plan, Group a, ReportRow ra, Group b, ReportRow rb)
     {
-        var errors = query.Validate().ToList();
-        foreach (var sort in query.OrderBy)
+        foreach (var key in plan.SortKeys)
         {
-            if (sort.Column == "period" && query.Grain == ReportGrain.Total)
-            {
-                errors.Add("orderBy: 'period' needs a grain other than total");
-            }
-            else if (ReportNames.TryParseDimension(sort.Column, out var dimension) && !query.GroupBy.Contains(dimension))
-            {
-                errors.Add($"orderBy: '{ReportNames.Of(dimension)}' is not in groupBy");
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("Invalid report query: " + string.Join("; ", errors), nameof(query));
-        }
-    }
-
-    private static decimal Ratio(decimal numerator, long denominator) =>
-        denominator == 0 ? 0m : Math.Round(numerator / denominator, 6, MidpointRounding.AwayFromZero);
-
-    private static int Compare(ReportQuery query, Group a, ReportRow ra, Group b, ReportRow rb)
-    {
-        foreach (var sort in query.OrderBy)
-        {
-            int c;
-            if (sort.Column == "period")
-            {
-                c = a.PeriodOrder.CompareTo(b.PeriodOrder);
-                c = sort.Descending ? -c : c;
-            }
-            else if (ReportNames.TryParseDimension(sort.Column, out var dimension))
-            {
-                c = CompareText(a.Dimensions[dimension], b.Dimensions[dimension], sort.Descending);
-            }
-            else
-            {
-                var metric = ReportNames.TryParseMetric(sort.Column, out var m) ? m : throw new ArgumentException($"orderBy: unknown column '{sort.Column}'", nameof(query));
-                c = MetricOf(ra, a, metric).CompareTo(MetricOf(rb, b, metric));
-                c = sort.Descending ? -c : c;
-            }
-
+            var c = key.IsPeriod ? a.PeriodOrder.CompareTo(b.PeriodOrder)
+                : key.Dimension is { } dimension ? CompareText(a.Dimensions[dimension], b.Dimensions[dimension], descending: false)
+                : MetricOf(ra, a, key.Metric!.Value).CompareTo(MetricOf(rb, b, key.Metric.Value));
             if (c != 0)
             {
-                return c;
-            }
-        }
-
-        var p = a.PeriodOrder.CompareTo(b.PeriodOrder);
-        if (p != 0)
-        {
-            return p;
-        }
-
-        foreach (var dimension in query.GroupBy)
-        {
-            var c = CompareText(a.Dimensions[dimension], b.Dimensions[dimension], descending: false);
-            if (c != 0)
-            {
-                return c;
+                return key.Descending ? -c : c;
             }
         }
 

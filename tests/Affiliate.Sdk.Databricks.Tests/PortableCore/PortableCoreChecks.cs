@@ -1,4 +1,3 @@
-using Affiliate.Sdk.DuckDb.Tests;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Medallion.Sql;

@@ -24,7 +24,7 @@ public sealed class InProcessMedallionRegistrationTests : IDisposable
         settings["AffiliateSdk:Lake:Root"] = _dir.Path;
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddSingleton<IOfferCatalog>(new TestCatalog());
+        services.AddSingleton<IOfferCatalog>(TestCatalog.Create());
         var builder = services.AddAffiliateSdk().AddParquetLake().AddInProcessMedallion();
         more?.Invoke(builder);
         return services.BuildServiceProvider();

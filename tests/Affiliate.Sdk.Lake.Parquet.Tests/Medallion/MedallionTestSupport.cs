@@ -1,29 +1,23 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Lake.Parquet.Medallion;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Offers;
 using Affiliate.Sdk.Pipeline;
+using Affiliate.Sdk.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 
 namespace Affiliate.Sdk.Lake.Parquet.Tests.Medallion;
 
 /// <summary>A small offer catalog: flat and revenue-share offers, several currencies (one without a rate), a one-day window.</summary>
-public sealed class TestCatalog : IOfferCatalog
+public static class TestCatalog
 {
-    private readonly Dictionary<string, Offer> _offers = new(StringComparer.Ordinal)
-    {
-        ["o1"] = Offer("o1", "USD", new(CommissionKind.Flat, 10m), new(CommissionKind.Flat, 7.5m), TimeSpan.FromDays(30)),
-        ["o2"] = Offer("o2", "EUR", new(CommissionKind.RevenueShare, 12.5m), new(CommissionKind.RevenueShare, 5m), TimeSpan.FromDays(1)),
-        ["o3"] = Offer("o3", "GBP", new(CommissionKind.Flat, 3m), new(CommissionKind.Flat, 1m), TimeSpan.FromDays(30)),
-        ["o5"] = Offer("o5", "USD", new(CommissionKind.RevenueShare, 33.333333m), new(CommissionKind.Flat, 0.333333m), TimeSpan.FromHours(6)),
-    };
-
-    public IReadOnlyCollection<Offer> Offers => _offers.Values;
-
-    public IReadOnlyCollection<Advertiser> Advertisers => [];
+    public static TestOfferCatalog Create() => new(
+        TestOfferCatalog.Flat("o1", 10m, 7.5m),
+        TestOfferCatalog.Share("o2", 12.5m, 5m, "EUR", TimeSpan.FromDays(1)),
+        TestOfferCatalog.Flat("o3", 3m, 1m, "GBP"),
+        TestOfferCatalog.Share("o5", 33.333333m, 0m, window: TimeSpan.FromHours(6)) with { Payout = new CommissionRule(CommissionKind.Flat, 0.333333m) });
 
     public static MedallionOptions Options()
     {
@@ -32,25 +26,6 @@ public sealed class TestCatalog : IOfferCatalog
         options.ExchangeRates["JPY"] = 0.0067m;
         return options;
     }
-
-    public bool TryGetOffer(string offerId, [NotNullWhen(true)] out Offer? offer) => _offers.TryGetValue(offerId, out offer);
-
-    public bool TryGetAdvertiser(string advertiserId, [NotNullWhen(true)] out Advertiser? advertiser)
-    {
-        advertiser = null;
-        return false;
-    }
-
-    private static Offer Offer(string id, string currency, CommissionRule revenue, CommissionRule payout, TimeSpan window) => new()
-    {
-        Id = id,
-        AdvertiserId = "adv",
-        UrlTemplate = "https://example.test/?c={click_id}",
-        Currency = currency,
-        Revenue = revenue,
-        Payout = payout,
-        AttributionWindow = window,
-    };
 }
 
 /// <summary>One generated lake history: events (duplicates included) in arrival order, split into runs and files.</summary>
@@ -200,7 +175,7 @@ public sealed class MedallionLake : IDisposable
 
     public LocalDiskBlobStore Store { get; }
 
-    public TestCatalog Catalog { get; } = new();
+    public TestOfferCatalog Catalog { get; } = TestCatalog.Create();
 
     public MedallionOptions Options { get; } = TestCatalog.Options();
 
