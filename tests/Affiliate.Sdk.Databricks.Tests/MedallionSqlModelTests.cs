@@ -75,4 +75,27 @@ public sealed class MedallionSqlModelTests
         var row = Assert.Single(run.Hourly);
         Assert.Equal(GoldMetrics.Zero with { Clicks = 1, UniqueClicks = 1 }, row.Value);
     }
+
+    [Theory]
+    [InlineData("snowflake")]
+    [InlineData("databricks")]
+    public void The_largest_sale_in_a_strong_currency_on_a_weak_currency_offer_converts_exactly(string dialect)
+    {
+        // o4 takes a revenue share in JPY: the largest USD sale is ~1.5e14 JPY, beyond a DECIMAL(19,6) intermediate.
+        var click = new TrackingEvent
+        {
+            EventId = Guid.NewGuid(), Kind = EventKind.Click, OccurredAt = AffiliateGenerators.Base, ReceivedAt = AffiliateGenerators.Base,
+            ClickId = "c-big", OfferId = "o4", AffiliateId = "a1",
+        };
+        var conversion = new TrackingEvent
+        {
+            EventId = Guid.NewGuid(), Kind = EventKind.Conversion, OccurredAt = AffiliateGenerators.Base.AddMinutes(1),
+            ReceivedAt = AffiliateGenerators.Base.AddMinutes(1), ClickId = "c-big", Status = ConversionStatus.Approved,
+            SaleAmount = new Money(Money.MaxAbsoluteAmount, "USD"),
+        };
+        TrackingEvent[] events = [click, conversion];
+
+        PortableCoreChecks.AgreesWithInProcessEngineAndReference(
+            dialect == "snowflake" ? MedallionSqlDialect.Snowflake : MedallionSqlDialect.Databricks, events, [events]);
+    }
 }

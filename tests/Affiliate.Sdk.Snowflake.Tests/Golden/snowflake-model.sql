@@ -58,7 +58,7 @@ FROM (
     SELECT LOWER(event_id) AS event_id, kind, occurred_at, received_at, click_id, offer_id, affiliate_id, campaign_id,
         sub1, sub2, sub3, sub4, sub5, country, transaction_id,
         CASE WHEN kind = 'conversion' THEN COALESCE(status, 'approved') END AS status,
-        CAST(sale_amount AS DECIMAL(19,6)) AS sale_amount, UPPER(sale_currency) AS sale_currency,
+        CAST(sale_amount AS DECIMAL(38,6)) AS sale_amount, UPPER(sale_currency) AS sale_currency,
         ip_hash, user_agent, COALESCE(is_bot, FALSE) AS is_bot,
         ROW_NUMBER() OVER (PARTITION BY LOWER(event_id) ORDER BY occurred_at, received_at) AS survivor_rank
     FROM ANALYTICS.AFFILIATE.bronze_events
@@ -150,21 +150,21 @@ priced AS (
 sale_in_report AS (
     SELECT p.*,
         CASE WHEN reason IS NULL AND offer_rate IS NOT NULL AND (needs_sale = 0 OR sale_rate IS NOT NULL) THEN 1 ELSE 0 END AS has_money,
-        CAST(ROUND(sale_amount * sale_rate, 6) AS DECIMAL(19,6)) AS sale_report
+        CAST(ROUND(sale_amount * sale_rate, 6) AS DECIMAL(38,6)) AS sale_report
     FROM priced p
 ),
 sale_guess AS (
-    SELECT r.*, CAST(ROUND(DIV0(sale_report, offer_rate), 6) AS DECIMAL(19,6)) AS sale_guess
+    SELECT r.*, CAST(ROUND(DIV0(sale_report, offer_rate), 6) AS DECIMAL(38,6)) AS sale_guess
     FROM sale_in_report r
 ),
 sale_in_offer AS (
     SELECT g.*,
-        CASE WHEN has_money = 0 OR needs_sale = 0 THEN CAST(0 AS DECIMAL(19,6))
+        CASE WHEN has_money = 0 OR needs_sale = 0 THEN CAST(0 AS DECIMAL(38,6))
              WHEN sale_currency = offer_currency THEN sale_amount
              WHEN (sale_guess + CAST(0.0000005 AS DECIMAL(7,7))) * offer_rate <= sale_report
-                 THEN CAST(sale_guess + CAST(0.000001 AS DECIMAL(7,6)) AS DECIMAL(19,6))
+                 THEN CAST(sale_guess + CAST(0.000001 AS DECIMAL(7,6)) AS DECIMAL(38,6))
              WHEN (sale_guess - CAST(0.0000005 AS DECIMAL(7,7))) * offer_rate > sale_report
-                 THEN CAST(sale_guess - CAST(0.000001 AS DECIMAL(7,6)) AS DECIMAL(19,6))
+                 THEN CAST(sale_guess - CAST(0.000001 AS DECIMAL(7,6)) AS DECIMAL(38,6))
              ELSE sale_guess
         END AS sale_in_offer
     FROM sale_guess g

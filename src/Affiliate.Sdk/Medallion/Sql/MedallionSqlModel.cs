@@ -49,7 +49,7 @@ public sealed class MedallionSqlModel
     public const int RateScale = 10;
 
     private const char Ws = '\n';
-    private const string Amount = "DECIMAL(19,6)";
+    private const string Amount = "DECIMAL(38,6)";
     private const string Rate = "DECIMAL(18,10)";
     private const string Money = "DECIMAL(38,6)";
     private const string Dimensions = "affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country";
