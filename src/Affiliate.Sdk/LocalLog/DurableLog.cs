@@ -54,6 +54,12 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     /// <summary>How many group commits may be syncing at once (concurrent fsyncs of one file overlap on the disk).</summary>
     internal const int SyncsInFlight = 2;
 
+    /// <summary>
+    /// With fsync, the active segment is zero-filled this far ahead of its end: a group written over bytes the file already
+    /// has needs no size change, so its fsync flushes data only (about a third faster than an fsync that grows the file).
+    /// </summary>
+    internal const int PreallocationChunk = 1024 * 1024;
+
     private readonly object _gate = new();
     private readonly DurableLogSettings _settings;
     private readonly ILogger _logger;
@@ -76,6 +82,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     private Segment _active;
     private SafeFileHandle _activeHandle;
     private long _activeLength;
+    private long _allocatedLength;
     private WriteGroup? _open;
     private long _nextOffset;
     private long _durableNextOffset;
@@ -101,6 +108,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         _active = segments[^1];
         _activeHandle = activeHandle;
         _activeLength = _active.Length;
+        _allocatedLength = RandomAccess.GetLength(activeHandle);
         // With fsync, two committers keep two group commits in flight: the disk syncs one while the next is written.
         _committers = new Thread[settings.Fsync ? SyncsInFlight : 1];
         for (var i = 0; i < _committers.Length; i++)
@@ -264,9 +272,10 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             next++;
         }
 
-        if (problem is not null)
+        if (problem is not null && !IsZeroFilled(window, position, fileLength))
         {
-            // Only the tail after the last fsync can be torn, and nothing in it was acknowledged: drop it.
+            // Only the tail after the last fsync can be torn, and nothing in it was acknowledged: drop it. (A tail of zeros
+            // is the preallocated space of a log that was not closed cleanly; it is kept and written over.)
             LocalLogLog.TornTailDropped(logger, settings.Name, segment.Path, position, fileLength - position, problem);
             RandomAccess.SetLength(handle, position);
             if (settings.Fsync)
@@ -276,6 +285,24 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
 
         return (position, next);
+    }
+
+    /// <summary>Whether every byte from <paramref name="position"/> to <paramref name="end"/> is zero (preallocated, never written).</summary>
+    private static bool IsZeroFilled(SegmentWindow window, long position, long end)
+    {
+        const int Step = 64 * 1024;
+        while (position < end)
+        {
+            var count = (int)Math.Min(Step, end - position);
+            if (!window.TryGetBytes(position, count, end, out var bytes) || bytes.ContainsAnyExcept((byte)0))
+            {
+                return false;
+            }
+
+            position += count;
+        }
+
+        return true;
     }
 
     /// <summary>Appends one record; completes with its offset once it is durable.</summary>
@@ -591,6 +618,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
                     try
                     {
+                        Preallocate(_activeLength + group.Length);
                         RandomAccess.Write(_activeHandle, group.Buffer.AsSpan(0, group.Length), _activeLength);
                     }
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -762,6 +790,62 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         durable.Clear();
     }
 
+    /// <summary>
+    /// Zero-fills the active segment (in whole chunks, up to the segment size) so that it extends past <paramref name="end"/>;
+    /// called under <see cref="_writeLock"/>. Groups past the segment size simply grow the file.
+    /// </summary>
+    private void Preallocate(long end)
+    {
+        // long.MaxValue: preallocation failed on this segment and is not tried again.
+        if (!_settings.Fsync || end <= _allocatedLength || _allocatedLength >= _settings.SegmentBytes)
+        {
+            return;
+        }
+
+        var target = Math.Min(_settings.SegmentBytes, Math.Max(end, _allocatedLength + PreallocationChunk));
+        var zeros = ArrayPool<byte>.Shared.Rent(PreallocationChunk);
+        try
+        {
+            Array.Clear(zeros, 0, PreallocationChunk);
+            for (var position = _allocatedLength; position < target; position += PreallocationChunk)
+            {
+                RandomAccess.Write(_activeHandle, zeros.AsSpan(0, (int)Math.Min(PreallocationChunk, target - position)), position);
+            }
+
+            _allocatedLength = target;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort (a full disk may still take the group itself): stop preallocating this segment and append plainly.
+            LocalLogLog.PreallocationFailed(_logger, _settings.Name, _active.Path, ex);
+            _allocatedLength = long.MaxValue;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(zeros);
+        }
+    }
+
+    /// <summary>
+    /// Cuts the preallocated zeros off the active segment, so a sealed or cleanly closed segment ends at its last record
+    /// (readers of sealed segments and the next open take the file length as the segment's length).
+    /// </summary>
+    private void TrimPreallocation()
+    {
+        if (_allocatedLength <= _activeLength)
+        {
+            return;
+        }
+
+        RandomAccess.SetLength(_activeHandle, _activeLength);
+        if (_settings.Fsync)
+        {
+            RandomAccess.FlushToDisk(_activeHandle);
+        }
+
+        _allocatedLength = _activeLength;
+    }
+
     /// <summary>Starts a new segment once no fsync is in flight on the current one (called under <see cref="_writeLock"/>).</summary>
     private void RollWhenSynced()
     {
@@ -788,6 +872,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         try
         {
             RandomAccess.SetLength(_activeHandle, _activeLength);
+            _allocatedLength = _activeLength;
             if (_settings.Fsync)
             {
                 RandomAccess.FlushToDisk(_activeHandle);
@@ -859,6 +944,8 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         SafeFileHandle handle;
         try
         {
+            // The sealed segment must end at its last record, durably, before a segment after it can exist.
+            TrimPreallocation();
             handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
             if (_settings.Fsync)
             {
@@ -884,6 +971,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         _active = segment;
         _activeHandle = handle;
         _activeLength = 0;
+        _allocatedLength = 0;
         LocalLogLog.SegmentRolled(_logger, _settings.Name, path);
     }
 
@@ -953,6 +1041,19 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     private void EndClose()
     {
         _metrics?.StopObservingLocalLog(this);
+        if (_fault is null)
+        {
+            try
+            {
+                TrimPreallocation();
+            }
+            catch (IOException ex)
+            {
+                // The zeros stay; the next open recognises them as preallocated space.
+                LocalLogLog.WriterFailed(_logger, _settings.Name, ex);
+            }
+        }
+
         _activeHandle.Dispose();
         _commitLock.Dispose();
         LocalLogLog.Closed(_logger, _settings.Name, DurableNextOffset);

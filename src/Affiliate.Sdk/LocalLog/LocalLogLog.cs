@@ -29,6 +29,9 @@ internal static partial class LocalLogLog
     [LoggerMessage(EventId = 4107, Level = LogLevel.Warning, Message = "Local log '{Log}': could not start segment '{Segment}'; appending to the current one")]
     public static partial void RollFailed(ILogger logger, string log, string segment, Exception exception);
 
+    [LoggerMessage(EventId = 4109, Level = LogLevel.Warning, Message = "Local log '{Log}': could not preallocate segment '{Segment}'; appending without preallocation (slower fsyncs)")]
+    public static partial void PreallocationFailed(ILogger logger, string log, string segment, Exception exception);
+
     [LoggerMessage(EventId = 4108, Level = LogLevel.Information, Message = "Local log '{Log}' closed at offset {NextOffset}")]
     public static partial void Closed(ILogger logger, string log, long nextOffset);
 

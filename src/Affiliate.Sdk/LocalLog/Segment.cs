@@ -101,6 +101,9 @@ internal sealed class SegmentWindow : IDisposable
         return ScanStatus.Record;
     }
 
+    /// <summary>Reads <paramref name="count"/> bytes at <paramref name="position"/> (not past <paramref name="limit"/>) through the window.</summary>
+    public bool TryGetBytes(long position, int count, long limit, out ReadOnlySpan<byte> span) => TryGet(position, count, limit, out span);
+
     private bool TryGet(long position, int count, long limit, out ReadOnlySpan<byte> span)
     {
         if (position >= _bufferStart && position + count <= _bufferStart + _bufferLength)
