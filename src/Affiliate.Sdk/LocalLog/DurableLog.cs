@@ -25,6 +25,9 @@ internal sealed record DurableLogSettings(
     int MaxRecordBytes,
     IReadOnlyCollection<string> Consumers)
 {
+    /// <summary>How many group commits may be syncing at once (with fsync); see <see cref="LocalLogOptions.SyncsInFlight"/>.</summary>
+    public int SyncsInFlight { get; init; } = 1;
+
     public static DurableLogSettings FromOptions(LocalLogOptions options, string? directory = null, string name = "main", IEnumerable<string>? consumers = null) =>
         new(
             directory ?? options.Directory,
@@ -33,7 +36,10 @@ internal sealed record DurableLogSettings(
             options.Fsync,
             options.MaxBatchBytes,
             options.MaxRecordBytes,
-            (consumers ?? options.Consumers.Append(LocalLogOptions.DefaultConsumer)).Distinct(StringComparer.Ordinal).ToArray());
+            (consumers ?? options.Consumers.Append(LocalLogOptions.DefaultConsumer)).Distinct(StringComparer.Ordinal).ToArray())
+        {
+            SyncsInFlight = options.SyncsInFlight,
+        };
 }
 
 /// <summary>One record read back from the log.</summary>
@@ -44,21 +50,23 @@ internal readonly record struct LogRecord(long Offset, long TimestampMs, ReadOnl
 
 /// <summary>
 /// The durable local log: append-only segment files of CRC-framed records with dense 64-bit offsets. Concurrent appends
-/// are gathered into groups, each written with one write and made durable with one fsync (group commit); two committer
-/// threads keep up to two fsyncs in flight, so one group is written while the previous one syncs. An append completes
+/// are gathered into groups, each written with one write and made durable with one fsync (group commit); the active
+/// segment is zero-filled ahead of its end, so an fsync flushes data and no size change. One committer thread per allowed
+/// sync in flight (default one) writes groups in order and syncs them; with more, one group is written while the previous
+/// one syncs. An append completes
 /// only after an fsync that started after its write. Named consumers commit offsets durably; sealed segments that every
 /// consumer has passed are deleted. Opening recovers from a crash by dropping a torn tail of the last segment.
 /// </summary>
 internal sealed class DurableLog : IAsyncDisposable, IDisposable
 {
-    /// <summary>How many group commits may be syncing at once (concurrent fsyncs of one file overlap on the disk).</summary>
-    internal const int SyncsInFlight = 2;
-
     /// <summary>
     /// With fsync, the active segment is zero-filled this far ahead of its end: a group written over bytes the file already
     /// has needs no size change, so its fsync flushes data only (about a third faster than an fsync that grows the file).
     /// </summary>
     internal const int PreallocationChunk = 1024 * 1024;
+
+    /// <summary>Zeros written (a block at a time) to preallocate; shared, never written to.</summary>
+    private static readonly ReadOnlyMemory<byte> ZeroBlock = new byte[64 * 1024];
 
     private readonly object _gate = new();
     private readonly DurableLogSettings _settings;
@@ -109,8 +117,8 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         _activeHandle = activeHandle;
         _activeLength = _active.Length;
         _allocatedLength = RandomAccess.GetLength(activeHandle);
-        // With fsync, two committers keep two group commits in flight: the disk syncs one while the next is written.
-        _committers = new Thread[settings.Fsync ? SyncsInFlight : 1];
+        // With fsync, each committer keeps one group commit in flight; with several, the disk syncs one while the next is written.
+        _committers = new Thread[settings.Fsync ? Math.Max(1, settings.SyncsInFlight) : 1];
         for (var i = 0; i < _committers.Length; i++)
         {
             _committers[i] = new Thread(CommitterLoop) { IsBackground = true, Name = $"Affiliate.Sdk local log writer ({settings.Name})" };
@@ -594,6 +602,9 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
                         RollWhenSynced();
                     }
 
+                    // Ahead of need, while appenders released by the last commit come back (not on a group's own path).
+                    Preallocate(_activeLength + (PreallocationChunk / 2));
+
                     lock (_gate)
                     {
                         while (_queue.Count == 0)
@@ -803,13 +814,13 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
 
         var target = Math.Min(_settings.SegmentBytes, Math.Max(end, _allocatedLength + PreallocationChunk));
-        var zeros = ArrayPool<byte>.Shared.Rent(PreallocationChunk);
         try
         {
-            Array.Clear(zeros, 0, PreallocationChunk);
-            for (var position = _allocatedLength; position < target; position += PreallocationChunk)
+            for (var position = _allocatedLength; position < target;)
             {
-                RandomAccess.Write(_activeHandle, zeros.AsSpan(0, (int)Math.Min(PreallocationChunk, target - position)), position);
+                var count = (int)Math.Min(ZeroBlock.Length, target - position);
+                RandomAccess.Write(_activeHandle, ZeroBlock.Span[..count], position);
+                position += count;
             }
 
             _allocatedLength = target;
@@ -819,10 +830,6 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             // Best effort (a full disk may still take the group itself): stop preallocating this segment and append plainly.
             LocalLogLog.PreallocationFailed(_logger, _settings.Name, _active.Path, ex);
             _allocatedLength = long.MaxValue;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(zeros);
         }
     }
 

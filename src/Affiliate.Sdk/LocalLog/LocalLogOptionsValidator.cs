@@ -33,6 +33,11 @@ internal sealed class LocalLogOptionsValidator : IValidateOptions<LocalLogOption
             errors.Add($"{prefix}:MaxBatchBytes must be at least {MinBatchBytes} (was {options.MaxBatchBytes}).");
         }
 
+        if (options.SyncsInFlight is < 1 or > 8)
+        {
+            errors.Add($"{prefix}:SyncsInFlight must be between 1 and 8 (was {options.SyncsInFlight}).");
+        }
+
         if (options.MaxRecordBytes is < 1 or > MaxRecordLimit)
         {
             errors.Add($"{prefix}:MaxRecordBytes must be between 1 and {MaxRecordLimit} (was {options.MaxRecordBytes}).");

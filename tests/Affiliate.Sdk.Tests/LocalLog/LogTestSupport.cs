@@ -15,8 +15,8 @@ internal sealed class TempLogDirectory : IDisposable
 
     public string Path { get; }
 
-    public DurableLog Open(long segmentBytes = 1024 * 1024, int maxBatchBytes = 1024 * 1024, IReadOnlyCollection<string>? consumers = null, bool fsync = true) =>
-        DurableLog.Open(Settings(segmentBytes, maxBatchBytes, consumers, fsync), NullLogger.Instance);
+    public DurableLog Open(long segmentBytes = 1024 * 1024, int maxBatchBytes = 1024 * 1024, IReadOnlyCollection<string>? consumers = null, bool fsync = true, int syncsInFlight = 1) =>
+        DurableLog.Open(Settings(segmentBytes, maxBatchBytes, consumers, fsync) with { SyncsInFlight = syncsInFlight }, NullLogger.Instance);
 
     public DurableLogSettings Settings(long segmentBytes = 1024 * 1024, int maxBatchBytes = 1024 * 1024, IReadOnlyCollection<string>? consumers = null, bool fsync = true) =>
         new(Path, "test", segmentBytes, fsync, maxBatchBytes, 1024 * 1024, consumers ?? []);

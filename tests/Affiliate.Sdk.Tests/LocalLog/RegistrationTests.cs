@@ -78,6 +78,7 @@ public sealed class LocalLogRegistrationTests
             ["AffiliateSdk:LocalLog:SegmentBytes"] = "10",
             ["AffiliateSdk:LocalLog:MaxBatchBytes"] = "0",
             ["AffiliateSdk:LocalLog:MaxRecordBytes"] = "0",
+            ["AffiliateSdk:LocalLog:SyncsInFlight"] = "0",
             ["AffiliateSdk:LocalLog:Consumers:0"] = "../etc",
         });
 
@@ -87,6 +88,7 @@ public sealed class LocalLogRegistrationTests
         Assert.Contains("AffiliateSdk:LocalLog:SegmentBytes", message, StringComparison.Ordinal);
         Assert.Contains("AffiliateSdk:LocalLog:MaxBatchBytes", message, StringComparison.Ordinal);
         Assert.Contains("AffiliateSdk:LocalLog:MaxRecordBytes", message, StringComparison.Ordinal);
+        Assert.Contains("AffiliateSdk:LocalLog:SyncsInFlight", message, StringComparison.Ordinal);
         Assert.Contains("AffiliateSdk:LocalLog:Consumers:0", message, StringComparison.Ordinal);
     }
 
