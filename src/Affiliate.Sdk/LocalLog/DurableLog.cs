@@ -102,6 +102,8 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     private int _runningCommitters;
     private int _expectedAppends;
     private int _gatherTarget;
+    private long _gatherDeadline;
+    private long _syncTicks = Stopwatch.Frequency / 10_000;
     private bool _closing;
     private Exception? _fault;
     private int _disposed;
@@ -394,7 +396,8 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             completion = spare ?? (_freeCompletions.Count > 0 ? _freeCompletions.Pop() : new AppendCompletion(this));
             completion.Offset = first;
             group.Waiters.Add(completion);
-            if (_waitingCommitters > 0 || (_gatherTarget > 0 && group.Records >= _gatherTarget))
+            if (_waitingCommitters > 0
+                || (_gatherTarget > 0 && (group.Records >= _gatherTarget || Stopwatch.GetTimestamp() >= _gatherDeadline)))
             {
                 Monitor.Pulse(_gate);
             }
@@ -674,8 +677,10 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Appenders released by the last group commit usually append again at once (a request loop, a busy endpoint): when
-    /// the only queued group holds fewer records than most of that commit released, wait (asleep, woken by the append
-    /// that reaches the mark; at most 1 ms, never without fsync) so they share one fsync instead of each costing another.
+    /// the only queued group holds fewer records than most of that commit released, wait (asleep, never without fsync) so
+    /// they share one fsync instead of each costing another. The wait ends at the append that reaches the mark, or at the
+    /// first append after about one fsync's time (appenders that do not come back that fast are independent traffic,
+    /// which waiting longer would only delay), and after 1 ms at most.
     /// </summary>
     private void GatherLocked()
     {
@@ -692,6 +697,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
 
         _gatherTarget = expected;
+        _gatherDeadline = Stopwatch.GetTimestamp() + _syncTicks;
         try
         {
             Monitor.Wait(_gate, millisecondsTimeout: 1);
@@ -727,9 +733,11 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         TaskCompletionSource? arrived = null;
         Exception? fault;
         var released = 0;
+        var elapsed = Stopwatch.GetTimestamp() - started;
         lock (_gate)
         {
             _syncsInFlight--;
+            _syncTicks += (elapsed - _syncTicks) / 8;
             fault = failure ?? _fault;
             if (fault is null)
             {
@@ -775,7 +783,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
 
         arrived?.TrySetResult();
-        _metrics?.LocalLogCommitted(_settings.Name, records, bytes, _settings.Fsync, Stopwatch.GetElapsedTime(started));
+        _metrics?.LocalLogCommitted(_settings.Name, records, bytes, _settings.Fsync, Stopwatch.GetElapsedTime(started, started + elapsed));
         if (durable.Count == 0)
         {
             return;
