@@ -22,6 +22,10 @@ public sealed class BronzeReader
     }
 
     /// <summary>Lists committed bronze event files in key order (partition, then time).</summary>
+    /// <remarks>
+    /// A listing is not a snapshot: one running while compaction merges files may miss the merged file and its sources
+    /// alike. To read every row, use <see cref="ReadEventsAsync"/>, which makes up for it.
+    /// </remarks>
     /// <param name="cancellationToken">Stops the listing.</param>
     /// <returns>The files.</returns>
     public IAsyncEnumerable<BlobItem> ListEventFilesAsync(CancellationToken cancellationToken) => ListDataFilesAsync(BronzeLayout.EventsPrefix, cancellationToken);
