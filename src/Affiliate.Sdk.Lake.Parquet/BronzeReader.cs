@@ -5,8 +5,9 @@ namespace Affiliate.Sdk.Lake.Parquet;
 
 /// <summary>
 /// Lists bronze files and reads their rows back. Reading the whole lake tolerates concurrent compaction: a listed file
-/// that vanishes before it is opened was merged into a newer file, which is then read instead (rows may repeat:
-/// bronze is at-least-once and silver deduplicates by <c>event_id</c>).
+/// that vanishes before it is opened was merged into a newer file, which is then read instead, and a merged file
+/// committed while listing is found in the compaction journal even when the listing missed it and its sources (rows may
+/// repeat: bronze is at-least-once and silver deduplicates by <c>event_id</c>).
 /// </summary>
 public sealed class BronzeReader
 {
@@ -21,6 +22,10 @@ public sealed class BronzeReader
     }
 
     /// <summary>Lists committed bronze event files in key order (partition, then time).</summary>
+    /// <remarks>
+    /// A listing is not a snapshot: one running while compaction merges files may miss the merged file and its sources
+    /// alike. To read every row, use <see cref="ReadEventsAsync"/>, which makes up for it.
+    /// </remarks>
     /// <param name="cancellationToken">Stops the listing.</param>
     /// <returns>The files.</returns>
     public IAsyncEnumerable<BlobItem> ListEventFilesAsync(CancellationToken cancellationToken) => ListDataFilesAsync(BronzeLayout.EventsPrefix, cancellationToken);
@@ -78,11 +83,7 @@ public sealed class BronzeReader
     public async IAsyncEnumerable<BronzeRecord> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var read = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Queue<string>();
-        await foreach (var item in ListEventFilesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            pending.Enqueue(item.Key);
-        }
+        var pending = new Queue<string>(await ListHoldersAsync(BronzeLayout.EventsPrefix, cancellationToken).ConfigureAwait(false));
 
         while (pending.TryDequeue(out var key))
         {
@@ -95,11 +96,11 @@ public sealed class BronzeReader
             if (stream is null)
             {
                 // Merged away after the listing: its rows are in a file committed before the delete; list the partition again.
-                await foreach (var item in ListDataFilesAsync(BronzeLayout.PartitionOf(key), cancellationToken).ConfigureAwait(false))
+                foreach (var holder in await ListHoldersAsync(BronzeLayout.PartitionOf(key), cancellationToken).ConfigureAwait(false))
                 {
-                    if (!read.Contains(item.Key))
+                    if (!read.Contains(holder))
                     {
-                        pending.Enqueue(item.Key);
+                        pending.Enqueue(holder);
                     }
                 }
 
@@ -142,6 +143,34 @@ public sealed class BronzeReader
         metadata.TryGetValue(BronzeSchema.CompactedFromKey, out var value) && value.Length > 0
             ? value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : [];
+
+    /// <summary>
+    /// The event files under a prefix that together hold every row committed before the call: the files listed plus the
+    /// files merged meanwhile. A listing is not a snapshot, so compaction committing a merged file and deleting its sources
+    /// while it runs can hide both; the compactor journals the merged file before deleting, and the journal read before
+    /// and after the listing names it (<see cref="CompactionJournal.MergedSince"/>).
+    /// </summary>
+    private async ValueTask<List<string>> ListHoldersAsync(string prefix, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var before = await CompactionJournal.ReadAsync(_store, cancellationToken).ConfigureAwait(false);
+            var keys = new SortedSet<string>(StringComparer.Ordinal);
+            await foreach (var item in ListDataFilesAsync(prefix, cancellationToken).ConfigureAwait(false))
+            {
+                keys.Add(item.Key);
+            }
+
+            var after = await CompactionJournal.ReadAsync(_store, cancellationToken).ConfigureAwait(false);
+            if (after.MergedSince(before.Sequence, prefix) is { } merged)
+            {
+                keys.UnionWith(merged);
+                return [.. keys];
+            }
+
+            // More merges during the listing than the journal keeps (or it was replaced): list again.
+        }
+    }
 
     private async IAsyncEnumerable<BlobItem> ListDataFilesAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -12,9 +12,9 @@ public sealed record CompactionResult(int FilesMerged, int FilesWritten, long Ro
 
 /// <summary>
 /// Merges small bronze files within a partition into larger ones, safely while readers run: the merged file is
-/// committed first (listing the keys it replaces in its <c>affiliate.compacted_from</c> metadata), and only then are the
-/// sources deleted. A reader may therefore see a row twice (once in a source, once merged) but never miss one.
-/// Run one compactor per lake at a time.
+/// committed first (listing the keys it replaces in its <c>affiliate.compacted_from</c> metadata) and recorded in the
+/// compaction journal (<c>bronze/_compactions.json</c>), and only then are the sources deleted. A reader may therefore see
+/// a row twice (once in a source, once merged) but never miss one. Run one compactor per lake at a time.
 /// </summary>
 public sealed partial class LakeCompactor
 {
@@ -194,8 +194,10 @@ public sealed partial class LakeCompactor
                 await upload.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // Committed: the rows are visible in the merged file, so the sources may go. Not cancellable from here on,
-            // which would only leave duplicates behind, but finishing is cheap.
+            // Committed: the rows are visible in the merged file, so the sources may go once the merge is in the journal
+            // (a reader listing right now may miss both the sources and the merged file; the journal names the latter).
+            // Not cancellable from here on, which would only leave duplicates behind, but finishing is cheap.
+            await CompactionJournal.AppendAsync(_store, key, CancellationToken.None).ConfigureAwait(false);
             foreach (var source in sources)
             {
                 await _store.DeleteAsync(source.Key, CancellationToken.None).ConfigureAwait(false);

@@ -132,6 +132,135 @@ public sealed class LakeCompactorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_compaction_that_commits_and_deletes_while_the_reader_lists_loses_no_row()
+    {
+        // The listing reads the names of the small files; compaction then commits the merged file and deletes the
+        // small ones; the listing finds the small files gone and never saw the merged one.
+        var written = await WriteSmallFiles(3, 10);
+        var racing = new ListingRaceStore(_store);
+        var listing = new Checkpoint();
+        racing.AfterKeysRead = (n, _) => n == 1 ? listing.PassAsync() : Task.CompletedTask;
+        var reading = ToList(new BronzeReader(racing).ReadEventsAsync(default));
+        await listing.WaitReachedAsync();
+
+        Assert.Equal(new CompactionResult(3, 1, 30), await new LakeCompactor(_store, new ParquetLakeOptions()).CompactAsync(default));
+        listing.Release();
+
+        var seen = (await reading.WaitAsync(TimeSpan.FromSeconds(30))).Select(r => r.Event.EventId).ToHashSet();
+        Assert.Superset(written.Select(r => r.Event.EventId).ToHashSet(), seen);
+    }
+
+    [Fact]
+    public async Task A_second_compaction_during_the_relisting_after_a_vanished_file_loses_no_row()
+    {
+        // The reader lists A and B and reads A; compaction 1 merges A and B into M1; B is gone when the reader opens it,
+        // so it lists the partition again; meanwhile compaction 2 merges M1 and a new C into M2 and deletes M1 and C.
+        var written = await WriteSmallFiles(2, 10);
+        var compactor = new LakeCompactor(_store, new ParquetLakeOptions());
+        var reader = new BronzeReader(_store);
+        var b = (await ToList(reader.ListEventFilesAsync(default)))[1].Key;
+        var racing = new ListingRaceStore(_store);
+        var openingB = new Checkpoint();
+        var relisting = new Checkpoint();
+        racing.BeforeOpen = key => key == b ? openingB.PassAsync() : Task.CompletedTask;
+        racing.AfterKeysRead = (n, _) => n == 2 ? relisting.PassAsync() : Task.CompletedTask;
+        var reading = ToList(new BronzeReader(racing).ReadEventsAsync(default));
+
+        await openingB.WaitReachedAsync();
+        Assert.Equal(new CompactionResult(2, 1, 20), await compactor.CompactAsync(default));
+        await WriteSmallFiles(1, 10, first: 100);
+        openingB.Release();
+        await relisting.WaitReachedAsync();
+        Assert.Equal(new CompactionResult(2, 1, 30), await compactor.CompactAsync(default));
+        relisting.Release();
+
+        var seen = (await reading.WaitAsync(TimeSpan.FromSeconds(30))).Select(r => r.Event.EventId).ToHashSet();
+        Assert.Superset(written.Select(r => r.Event.EventId).ToHashSet(), seen);
+    }
+
+    [Fact]
+    public async Task Each_merged_file_is_in_the_journal_before_any_of_its_sources_is_deleted()
+    {
+        await WriteSmallFiles(3, 10);
+        var reader = new BronzeReader(_store);
+        var sources = (await ToList(reader.ListEventFilesAsync(default))).Select(f => f.Key).ToList();
+        var recording = new ListingRaceStore(_store);
+        var journalAtDeletes = new List<CompactionJournal>();
+        recording.BeforeDelete = async _ => journalAtDeletes.Add(await CompactionJournal.ReadAsync(_store, default));
+
+        await new LakeCompactor(recording, new ParquetLakeOptions()).CompactAsync(default);
+
+        var merged = Assert.Single(await ToList(reader.ListEventFilesAsync(default))).Key;
+        Assert.Equal(3, journalAtDeletes.Count);
+        Assert.All(journalAtDeletes, j => Assert.Equal(merged, Assert.Single(j.Merges).File));
+        Assert.Equal(sources, await reader.ReadCompactedFromAsync(merged, default));
+        Assert.Equal(1, (await CompactionJournal.ReadAsync(_store, default)).Sequence);
+    }
+
+    [Fact]
+    public async Task A_reader_lists_again_when_more_merges_ran_during_its_listing_than_the_journal_keeps()
+    {
+        var written = await WriteSmallFiles(2, 10);
+        var racing = new ListingRaceStore(_store);
+        var listing = new Checkpoint();
+        var listings = 0;
+        racing.AfterKeysRead = (n, _) =>
+        {
+            listings = n;
+            return n == 1 ? listing.PassAsync() : Task.CompletedTask;
+        };
+        var reading = ToList(new BronzeReader(racing).ReadEventsAsync(default));
+        await listing.WaitReachedAsync();
+
+        // The real merge, then enough (made-up) merges to push it out of the journal.
+        await new LakeCompactor(_store, new ParquetLakeOptions()).CompactAsync(default);
+        var partition = (await ToList(_store.ListAsync(BronzeLayout.EventsPrefix, default))).Select(f => BronzeLayout.PartitionOf(f.Key)).First();
+        for (var i = 0; i < CompactionJournal.Capacity; i++)
+        {
+            await CompactionJournal.AppendAsync(_store, partition + BronzeLayout.NewFileName(T0), default);
+        }
+
+        listing.Release();
+
+        var seen = (await reading.WaitAsync(TimeSpan.FromSeconds(30))).Select(r => r.Event.EventId).ToHashSet();
+        Assert.Superset(written.Select(r => r.Event.EventId).ToHashSet(), seen);
+        Assert.True(listings >= 2);
+    }
+
+    [Fact]
+    public void The_journal_names_the_merges_since_a_sequence_or_says_it_no_longer_reaches_back()
+    {
+        const string p = "bronze/events/kind=click/dt=2026-11-25/hour=09/";
+        var journal = new CompactionJournal
+        {
+            Sequence = 7,
+            Merges = [new() { Sequence = 5, File = p + "a.parquet" }, new() { Sequence = 6, File = "bronze/events/kind=click/dt=2026-11-25/hour=10/b.parquet" }, new() { Sequence = 7, File = p + "c.parquet" }],
+        };
+
+        Assert.Equal([p + "a.parquet", p + "c.parquet"], journal.MergedSince(5, p));
+        Assert.Equal([p + "c.parquet"], journal.MergedSince(6, p));
+        Assert.Equal([p + "c.parquet"], journal.MergedSince(7, p));
+        Assert.Null(journal.MergedSince(4, p)); // merge 4 is no longer kept
+        Assert.Null(journal.MergedSince(0, p));
+        Assert.Null(journal.MergedSince(8, p)); // replaced since
+        Assert.Empty(new CompactionJournal().MergedSince(0, p)!);
+    }
+
+    [Fact]
+    public async Task An_invalid_journal_stops_the_reader_with_an_error_naming_it()
+    {
+        await WriteSmallFiles(2, 10);
+        await using (var upload = await _store.StartUploadAsync(CompactionJournal.Key, default))
+        {
+            await upload.Content.WriteAsync("{\"sequence\": 1, \"merges\": [{\"sequence\": 1, \"file\": \"../../etc/passwd\"}]}"u8.ToArray());
+            await upload.CommitAsync(default);
+        }
+
+        var ex = await Assert.ThrowsAsync<AffiliateSdkException>(() => ToList(new BronzeReader(_store).ReadEventsAsync(default)));
+        Assert.Contains(CompactionJournal.Key, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Only_bronze_event_partitions_can_be_compacted()
     {
         var compactor = new LakeCompactor(_store, new ParquetLakeOptions());
