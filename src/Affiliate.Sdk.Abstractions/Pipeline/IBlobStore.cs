@@ -36,7 +36,10 @@ public interface IBlobStore
     /// <returns>The content, or <see langword="null"/> when there is no such object.</returns>
     ValueTask<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Lists committed objects whose keys start with a prefix, in key order.</summary>
+    /// <summary>
+    /// Lists committed objects whose keys start with a prefix, in key order. A listing is not a snapshot: every object
+    /// that exists for the whole call is listed; objects committed or deleted during it may or may not be.
+    /// </summary>
     /// <param name="prefix">The prefix, e.g. <c>bronze/events/kind=click/</c>.</param>
     /// <param name="cancellationToken">Stops the listing.</param>
     /// <returns>The objects.</returns>
