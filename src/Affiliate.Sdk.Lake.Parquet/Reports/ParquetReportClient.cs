@@ -56,7 +56,13 @@ public sealed class ParquetReportClient : IReportClient
             totals.Add(sums);
         }
 
-        var ordered = groups.ToList();
+        // Each group's sums are converted once; sorting then compares metric values without building anything.
+        var ordered = new List<KeyValuePair<GroupKey, ReportSums>>(groups.Count);
+        foreach (var (key, sums) in groups)
+        {
+            ordered.Add(KeyValuePair.Create(key, sums.ToSums()));
+        }
+
         ordered.Sort(plan.Compare);
         var metrics = query.Metrics.Count == 0 ? ReportNames.AllMetrics : query.Metrics.Distinct().ToList();
         var rows = new List<ReportRow>(Math.Min(ordered.Count, query.Limit));
@@ -68,11 +74,11 @@ public sealed class ParquetReportClient : IReportClient
                 dimensions[d] = key[d];
             }
 
-            rows.Add(new ReportRow(plan.FormatPeriod(key.Period), dimensions, sums.Metrics(metrics)));
+            rows.Add(new ReportRow(plan.FormatPeriod(key.Period), dimensions, sums.ValuesOf(metrics)));
         }
 
         var manifest = await MedallionStateStore.ReadAsync(_store, _manifestKey, MedallionStateJsonContext.Default.MedallionManifest, cancellationToken).ConfigureAwait(false);
-        return new ReportResult(rows, totals.Metrics(metrics), manifest?.Freshness);
+        return new ReportResult(rows, totals.ToSums().ValuesOf(metrics), manifest?.Freshness);
     }
 
     /// <summary>
@@ -243,11 +249,8 @@ public sealed class ParquetReportClient : IReportClient
             Payout += other.Payout;
         }
 
-        public decimal Value(ReportMetric metric) => ToSums().ValueOf(metric);
-
-        public Dictionary<ReportMetric, decimal> Metrics(IReadOnlyList<ReportMetric> metrics) => ToSums().ValuesOf(metrics);
-
-        private ReportSums ToSums() => new(Impressions, Clicks, UniqueClicks, BotClicks, Conversions, Pending, Rejected, Revenue, Payout);
+        /// <summary>The immutable sums the shared metric rules work on.</summary>
+        public ReportSums ToSums() => new(Impressions, Clicks, UniqueClicks, BotClicks, Conversions, Pending, Rejected, Revenue, Payout);
     }
 
     /// <summary>
@@ -370,13 +373,13 @@ public sealed class ParquetReportClient : IReportClient
         };
 
         /// <summary>The query's sort keys, then period and the grouped dimensions ascending (nulls first), as the SQL clients order.</summary>
-        public int Compare(KeyValuePair<GroupKey, Sums> a, KeyValuePair<GroupKey, Sums> b)
+        public int Compare(KeyValuePair<GroupKey, ReportSums> a, KeyValuePair<GroupKey, ReportSums> b)
         {
             foreach (var key in _sortKeys)
             {
                 var c = key.IsPeriod ? a.Key.Period.CompareTo(b.Key.Period)
                     : key.Dimension is { } dimension ? CompareText(a.Key[dimension], b.Key[dimension], descending: false)
-                    : a.Value.Value(key.Metric!.Value).CompareTo(b.Value.Value(key.Metric.Value));
+                    : a.Value.ValueOf(key.Metric!.Value).CompareTo(b.Value.ValueOf(key.Metric.Value));
                 if (c != 0)
                 {
                     return key.Descending ? -c : c;
