@@ -6,6 +6,7 @@ using Affiliate.Sdk.Lake.Parquet;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Offers;
 using Affiliate.Sdk.Pipeline;
+using Affiliate.Sdk.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Affiliate.Sdk.DuckDb.Tests;
@@ -36,17 +37,10 @@ public sealed class Workspace : IDisposable
         new(Microsoft.Extensions.Options.Options.Create(Options), Microsoft.Extensions.Options.Options.Create(medallion), catalog);
 
     /// <summary>Writes events to bronze through the real lake writer: one flush, one file per partition.</summary>
-    public async Task WriteBronzeAsync(IEnumerable<TrackingEvent> events)
-    {
-        var store = new LocalDiskBlobStore(Options.LakeRoot);
-        var clock = new FixedClock(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _flushes)));
-        await using var writer = new ParquetLakeWriter(store, new ParquetLakeOptions { Root = Options.LakeRoot }, clock);
-        var records = events
-            .Select((e, i) => new BronzeRecord(e, new IngestionInfo("test", "0", i.ToString(System.Globalization.CultureInfo.InvariantCulture), clock.GetUtcNow())))
-            .ToList();
-        await writer.AppendAsync(records, [], CancellationToken.None);
-        await writer.FlushAsync(CancellationToken.None);
-    }
+    public Task WriteBronzeAsync(IEnumerable<TrackingEvent> events) =>
+        BronzeFiles.WriteAsync(new LocalDiskBlobStore(Options.LakeRoot), events, NextFlushTime(), CancellationToken.None);
+
+    private DateTimeOffset NextFlushTime() => new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _flushes));
 
     public void Dispose()
     {
@@ -60,11 +54,6 @@ public sealed class Workspace : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }
 

@@ -37,15 +37,8 @@ namespace Affiliate.Sdk.Postgres.Tests
         /// <summary>Writes events to bronze through the real lake writer and runs the in-process engine (gold Parquet).</summary>
         public async Task AddAsync(IEnumerable<TrackingEvent> events)
         {
-            var clock = new FixedClock(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _flushes)));
-            await using (var writer = new ParquetLakeWriter(Store, new ParquetLakeOptions { Root = DuckDbOptions.LakeRoot }, clock))
-            {
-                var records = events
-                    .Select((e, i) => new BronzeRecord(e, new IngestionInfo("test", "0", i.ToString(System.Globalization.CultureInfo.InvariantCulture), clock.GetUtcNow())))
-                    .ToList();
-                await writer.AppendAsync(records, [], CancellationToken.None);
-                await writer.FlushAsync(CancellationToken.None);
-            }
+            var landedAt = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _flushes));
+            await BronzeFiles.WriteAsync(Store, events, landedAt, CancellationToken.None);
 
             await InProcess.RunAsync(CancellationToken.None);
         }
@@ -70,11 +63,6 @@ namespace Affiliate.Sdk.Postgres.Tests
             catch (UnauthorizedAccessException)
             {
             }
-        }
-
-        private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-        {
-            public override DateTimeOffset GetUtcNow() => now;
         }
     }
 

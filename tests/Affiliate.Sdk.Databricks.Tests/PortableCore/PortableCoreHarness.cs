@@ -52,16 +52,8 @@ public sealed class PortableCoreHarness : IDisposable
     public IBlobStore Lake { get; }
 
     /// <summary>Writes events to bronze through the real lake writer: one flush, one file per partition.</summary>
-    public async Task WriteBronzeAsync(IEnumerable<TrackingEvent> events)
-    {
-        var clock = new FixedClock(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _flushes)));
-        await using var writer = new ParquetLakeWriter(Lake, new ParquetLakeOptions { Root = LakeRoot }, clock);
-        var records = events
-            .Select((e, i) => new BronzeRecord(e, new IngestionInfo("test", "0", i.ToString(CultureInfo.InvariantCulture), clock.GetUtcNow())))
-            .ToList();
-        await writer.AppendAsync(records, [], CancellationToken.None);
-        await writer.FlushAsync(CancellationToken.None);
-    }
+    public Task WriteBronzeAsync(IEnumerable<TrackingEvent> events) =>
+        BronzeFiles.WriteAsync(Lake, events, new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(Interlocked.Increment(ref _flushes)), CancellationToken.None);
 
     /// <summary>Writes every batch to bronze, running the in-process engine after each, and returns its gold.</summary>
     public async Task<(IReadOnlyDictionary<GoldKey, GoldMetrics> Hourly, IReadOnlyDictionary<GoldKey, GoldMetrics> Daily)> RunInProcessAsync(
@@ -226,10 +218,5 @@ public sealed class PortableCoreHarness : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }
