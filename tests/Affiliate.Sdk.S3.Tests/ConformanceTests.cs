@@ -1,5 +1,5 @@
 using Affiliate.Sdk.DuckDb;
-using Affiliate.Sdk.DuckDb.Internal;
+using Affiliate.Sdk.DuckDb.Tests;
 using Affiliate.Sdk.Lake.Parquet.Medallion;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Offers;
@@ -85,8 +85,6 @@ public sealed class S3DuckDbMedallionEngineConformanceTests(S3rverFixture s3) : 
         return ValueTask.FromResult<MedallionEngineUnderTest>(new DuckDbOnS3(engine, lake, duckDb, root));
     }
 
-    internal static Dictionary<GoldKey, GoldMetrics> ReadGold(DuckDbMedallionOptions options, GoldGrain grain) => DuckDbOnS3.ReadGold(options, grain);
-
     private sealed class DuckDbOnS3(DuckDbMedallionEngine engine, S3BlobStore lake, DuckDbMedallionOptions options, string root)
         : MedallionEngineUnderTest(engine, lake, () =>
         {
@@ -96,32 +94,7 @@ public sealed class S3DuckDbMedallionEngineConformanceTests(S3rverFixture s3) : 
         })
     {
         public override ValueTask<IReadOnlyDictionary<GoldKey, GoldMetrics>> ReadGoldAsync(GoldGrain grain, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<IReadOnlyDictionary<GoldKey, GoldMetrics>>(ReadGold(options, grain));
-
-        internal static Dictionary<GoldKey, GoldMetrics> ReadGold(DuckDbMedallionOptions options, GoldGrain grain)
-        {
-            using var connection = DuckDbDatabase.Open(options);
-            using var command = connection.CreateCommand();
-            command.CommandText = grain == GoldGrain.Hour
-                ? "SELECT hour, affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, impressions, clicks, unique_clicks, bot_clicks, conversions, pending_conversions, rejected_conversions, revenue, payout FROM gold_hourly"
-                : "SELECT CAST(day AS TIMESTAMPTZ), affiliate_id, offer_id, campaign_id, sub1, sub2, sub3, sub4, sub5, country, impressions, clicks, unique_clicks, bot_clicks, conversions, pending_conversions, rejected_conversions, revenue, payout FROM gold_daily";
-            using var reader = command.ExecuteReader();
-            var gold = new Dictionary<GoldKey, GoldMetrics>();
-            while (reader.Read())
-            {
-                var key = new GoldKey(
-                    reader.GetFieldValue<DateTimeOffset>(0),
-                    Str(reader, 1), Str(reader, 2), Str(reader, 3), Str(reader, 4), Str(reader, 5), Str(reader, 6), Str(reader, 7), Str(reader, 8), Str(reader, 9));
-                var metrics = new GoldMetrics(
-                    reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15), reader.GetInt64(16),
-                    reader.GetDecimal(17), reader.GetDecimal(18));
-                Assert.True(gold.TryAdd(key, metrics), $"gold has two rows for {key}");
-            }
-
-            return gold;
-        }
-
-        private static string? Str(System.Data.Common.DbDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            ValueTask.FromResult<IReadOnlyDictionary<GoldKey, GoldMetrics>>(EngineState.Gold(options, grain));
     }
 }
 

@@ -1,4 +1,5 @@
 using Affiliate.Sdk.DuckDb;
+using Affiliate.Sdk.DuckDb.Tests;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Testing;
 using FsCheck.Fluent;
@@ -38,7 +39,7 @@ public sealed class DuckDbBronzeMirrorTests(S3rverFixture s3) : IDisposable
         Assert.Equal(0, second.BronzeFilesProcessed);
         Assert.Empty(Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories) : []);
         var expected = ReferenceGold.Compute(events, AffiliateGenerators.Catalog, medallion).Hourly;
-        var gold = S3DuckDbMedallionEngineConformanceTests.ReadGold(options, GoldGrain.Hour);
+        var gold = EngineState.Gold(options, GoldGrain.Hour);
         Assert.Equal(expected.Count, gold.Count);
         Assert.All(expected, row => Assert.Equal(row.Value, gold[row.Key]));
     }
