@@ -1,5 +1,5 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using Affiliate.Sdk.Testing;
 using Affiliate.Sdk.DuckDb;
 using Affiliate.Sdk.Medallion;
 using Affiliate.Sdk.Offers;
@@ -17,7 +17,15 @@ internal static class DuckDbBenchData
 {
     public static readonly DateTimeOffset Start = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static BenchCatalog Catalog { get; } = new();
+    public static IOfferCatalog Catalog { get; } = new TestOfferCatalog([.. Enumerable.Range(0, 20).Select(i => new Offer
+    {
+        Id = "o" + i.ToString(CultureInfo.InvariantCulture),
+        AdvertiserId = "adv",
+        UrlTemplate = "https://example.com/?c={click_id}",
+        Currency = i % 2 == 0 ? "USD" : "EUR",
+        Revenue = i % 3 == 0 ? new CommissionRule(CommissionKind.RevenueShare, 10m) : new CommissionRule(CommissionKind.Flat, 12m),
+        Payout = i % 3 == 0 ? new CommissionRule(CommissionKind.RevenueShare, 7.5m) : new CommissionRule(CommissionKind.Flat, 9m),
+    })]);
 
     /// <summary>The directory of a generated lake (kept between runs; the name changes with the generator).</summary>
     public static string LakePath(string root, int events) => Path.Combine(root, "lake-v2-" + events.ToString(CultureInfo.InvariantCulture));
@@ -81,30 +89,5 @@ internal static class DuckDbBenchData
         options.ExchangeRates["EUR"] = 1.08m;
         options.ExchangeRates["GBP"] = 1.27m;
         return options;
-    }
-
-    internal sealed class BenchCatalog : IOfferCatalog
-    {
-        private readonly Dictionary<string, Offer> _offers = Enumerable.Range(0, 20).Select(i => new Offer
-        {
-            Id = "o" + i.ToString(CultureInfo.InvariantCulture),
-            AdvertiserId = "adv",
-            UrlTemplate = "https://example.com/?c={click_id}",
-            Currency = i % 2 == 0 ? "USD" : "EUR",
-            Revenue = i % 3 == 0 ? new CommissionRule(CommissionKind.RevenueShare, 10m) : new CommissionRule(CommissionKind.Flat, 12m),
-            Payout = i % 3 == 0 ? new CommissionRule(CommissionKind.RevenueShare, 7.5m) : new CommissionRule(CommissionKind.Flat, 9m),
-        }).ToDictionary(o => o.Id, StringComparer.Ordinal);
-
-        public IReadOnlyCollection<Offer> Offers => _offers.Values;
-
-        public IReadOnlyCollection<Advertiser> Advertisers => [];
-
-        public bool TryGetOffer(string offerId, [NotNullWhen(true)] out Offer? offer) => _offers.TryGetValue(offerId, out offer);
-
-        public bool TryGetAdvertiser(string advertiserId, [NotNullWhen(true)] out Advertiser? advertiser)
-        {
-            advertiser = null;
-            return false;
-        }
     }
 }

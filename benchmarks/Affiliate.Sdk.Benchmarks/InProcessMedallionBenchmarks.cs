@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using Affiliate.Sdk.Testing;
 using Affiliate.Sdk.Events;
 using Affiliate.Sdk.Lake.Parquet;
 using Affiliate.Sdk.Lake.Parquet.Medallion;
@@ -212,7 +212,15 @@ internal static class MedallionBenchData
     private const int Chunk = 200_000;
 
     /// <summary>The offers of the generated events.</summary>
-    public static IOfferCatalog Catalog { get; } = new BenchCatalog();
+    public static IOfferCatalog Catalog { get; } = new TestOfferCatalog([.. Enumerable.Range(0, 50).Select(i => new Offer
+    {
+        Id = "offer-" + i.ToString(CultureInfo.InvariantCulture),
+        AdvertiserId = "adv",
+        UrlTemplate = "https://example.test/",
+        Currency = i % 5 == 0 ? "EUR" : "USD",
+        Revenue = i % 2 == 0 ? new CommissionRule(CommissionKind.Flat, 12m) : new CommissionRule(CommissionKind.RevenueShare, 10m),
+        Payout = new CommissionRule(CommissionKind.Flat, 8m),
+    })]);
 
     /// <summary>Report currency USD, EUR at 1.08.</summary>
     public static MedallionOptions Medallion { get; } = CreateMedallion();
@@ -288,33 +296,5 @@ internal static class MedallionBenchData
         await writer.AppendAsync(rows, [], default).ConfigureAwait(false);
         await writer.FlushAsync(default).ConfigureAwait(false);
         rows.Clear();
-    }
-
-    private sealed class BenchCatalog : IOfferCatalog
-    {
-        private readonly Dictionary<string, Offer> _offers = Enumerable.Range(0, 50).ToDictionary(
-            i => "offer-" + i.ToString(CultureInfo.InvariantCulture),
-            i => new Offer
-            {
-                Id = "offer-" + i.ToString(CultureInfo.InvariantCulture),
-                AdvertiserId = "adv",
-                UrlTemplate = "https://example.test/",
-                Currency = i % 5 == 0 ? "EUR" : "USD",
-                Revenue = i % 2 == 0 ? new CommissionRule(CommissionKind.Flat, 12m) : new CommissionRule(CommissionKind.RevenueShare, 10m),
-                Payout = new CommissionRule(CommissionKind.Flat, 8m),
-            },
-            StringComparer.Ordinal);
-
-        public IReadOnlyCollection<Offer> Offers => _offers.Values;
-
-        public IReadOnlyCollection<Advertiser> Advertisers => [];
-
-        public bool TryGetOffer(string offerId, [NotNullWhen(true)] out Offer? offer) => _offers.TryGetValue(offerId, out offer);
-
-        public bool TryGetAdvertiser(string advertiserId, [NotNullWhen(true)] out Advertiser? advertiser)
-        {
-            advertiser = null;
-            return false;
-        }
     }
 }
