@@ -72,11 +72,14 @@ public sealed class StreamToS3LakeTests(S3rverFixture s3) : IDisposable
         await using var sp = Build();
         sp.GetRequiredService<IStartupValidator>().Validate();
         var now = DateTimeOffset.UtcNow;
+        // Every event in one hour partition per kind (half past the previous hour): near the top of the hour, events spread
+        // over two partitions could each stay under MaxRowsPerFile, land as one file apiece and leave nothing to compact.
+        var anchor = new DateTimeOffset(now.UtcDateTime.Date.AddHours(now.UtcDateTime.Hour), TimeSpan.Zero).AddMinutes(-30);
         var events = Enumerable.Range(0, 150).Select(i => new TrackingEvent
         {
             EventId = Guid.CreateVersion7(),
             Kind = (EventKind)(1 + (i % 3)),
-            OccurredAt = now.AddSeconds(-i),
+            OccurredAt = anchor.AddSeconds(-i),
             ReceivedAt = now,
             ClickId = "c" + i.ToString(CultureInfo.InvariantCulture),
             OfferId = "o1",
@@ -100,7 +103,7 @@ public sealed class StreamToS3LakeTests(S3rverFixture s3) : IDisposable
 
         Assert.NotEmpty(await s3.ObjectKeys(_prefix + "/bronze/events/"));
         var result = await sp.GetRequiredService<LakeCompactor>().CompactAsync(default);
-        Assert.True(result.FilesMerged > 0);
+        Assert.True(result.FilesMerged > 0, $"Nothing was compacted: {result}.");
         Assert.Equal(published, await Landed(sp));
         Assert.Empty(await s3.PendingUploads(_prefix));
     }
