@@ -282,10 +282,11 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             next++;
         }
 
-        if (problem is not null && !IsZeroFilled(window, position, fileLength))
+        // Only the tail after the last fsync can be torn, and nothing in it was acknowledged: drop it. A tail of zeros is
+        // the preallocated space of a log that was not closed cleanly: with fsync on (the log preallocates) it is kept and
+        // written over; without, it is cut like any torn tail (a torn record can also begin with zero bytes).
+        if (problem is not null && !(settings.Fsync && IsZeroFilled(window, position, fileLength)))
         {
-            // Only the tail after the last fsync can be torn, and nothing in it was acknowledged: drop it. (A tail of zeros
-            // is the preallocated space of a log that was not closed cleanly; it is kept and written over.)
             LocalLogLog.TornTailDropped(logger, settings.Name, segment.Path, position, fileLength - position, problem);
             RandomAccess.SetLength(handle, position);
             if (settings.Fsync)

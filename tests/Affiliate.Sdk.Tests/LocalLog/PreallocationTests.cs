@@ -200,6 +200,29 @@ public sealed class PreallocationTests
         Assert.Equal(dataEnd, new FileInfo(path).Length);
     }
 
+    [Fact]
+    public async Task Without_fsync_nothing_is_preallocated_so_a_zero_tail_is_cut_like_any_torn_tail()
+    {
+        using var dir = new TempLogDirectory();
+        await using (var log = dir.Open(fsync: false))
+        {
+            await log.AppendAsync(LogTestExtensions.Payload(0, 50), CancellationToken.None);
+        }
+
+        var path = dir.SegmentFiles().Single();
+        var dataEnd = new FileInfo(path).Length;
+
+        // A record torn after its first byte, which happened to be zero (a CI run met this with a real header byte).
+        await using (var stream = new FileStream(path, FileMode.Append))
+        {
+            stream.WriteByte(0);
+        }
+
+        await using var reopened = dir.Open(fsync: false);
+        Assert.Equal(1, reopened.DurableNextOffset);
+        Assert.Equal(dataEnd, new FileInfo(path).Length);
+    }
+
     private static async Task<byte[]> ReadSharedAsync(string path)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
