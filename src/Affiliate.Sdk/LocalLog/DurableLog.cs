@@ -396,6 +396,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             group.Records += lengths.Length;
             completion = spare ?? (_freeCompletions.Count > 0 ? _freeCompletions.Pop() : new AppendCompletion(this));
             completion.Offset = first;
+            completion.Arm();
             group.Waiters.Add(completion);
             if (_waitingCommitters > 0
                 || (_gatherTarget > 0 && (group.Records >= _gatherTarget || Stopwatch.GetTimestamp() >= _gatherDeadline)))
@@ -404,9 +405,18 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             }
         }
 
-        var pending = new ValueTask<long>(completion, completion.Version);
-        return cancellationToken.CanBeCanceled ? new ValueTask<long>(pending.AsTask().WaitAsync(cancellationToken)) : pending;
+        // Read the version first: once the token is registered, a cancellation may complete (never recycle) the completion.
+        var version = completion.Version;
+        if (cancellationToken.CanBeCanceled)
+        {
+            completion.CancelWith(cancellationToken);
+        }
+
+        return new ValueTask<long>(completion, version);
     }
+
+    /// <summary>Tests only: runs on the writer before each group's fsync (to hold a group between write and fsync).</summary>
+    internal Action? BeforeSyncForTests { get; set; }
 
     /// <summary>Creates a reader positioned at an offset (clamped to what is still stored).</summary>
     public LogReader CreateReader(long fromOffset) => new(this, fromOffset);
@@ -717,6 +727,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     /// <param name="durable">The committer's own scratch list (empty; left empty).</param>
     private void Sync(SafeFileHandle handle, long sequence, int records, int bytes, List<WriteGroup> durable)
     {
+        BeforeSyncForTests?.Invoke();
         var started = Stopwatch.GetTimestamp();
         Exception? failure = null;
         if (_settings.Fsync)
@@ -991,11 +1002,11 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         LocalLogLog.SegmentRolled(_logger, _settings.Name, path);
     }
 
-    private void ReturnCompletion(AppendCompletion completion)
+    private void ReturnCompletion(AppendCompletion completion, bool onAppenderThread)
     {
         // An appender usually appends again from the thread that awaited its last append: keep one completion per thread
         // at hand so the common path takes no lock for it.
-        if (t_spareCompletion is null)
+        if (onAppenderThread && t_spareCompletion is null)
         {
             t_spareCompletion = completion;
             return;
@@ -1122,10 +1133,18 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>A pooled, reusable completion of one append (no allocation per append on the hot path).</summary>
+    /// <summary>
+    /// A pooled, reusable completion of one append (no allocation per append on the hot path). Its result is set once, by
+    /// the writer (durable or failed) or by the appender's cancellation token, whichever comes first. It goes back to the
+    /// pool only when both the writer has let go of it and the appender has read its result.
+    /// </summary>
     private sealed class AppendCompletion(DurableLog owner) : IValueTaskSource<long>
     {
         private ManualResetValueTaskSourceCore<long> _core = new() { RunContinuationsAsynchronously = true };
+        private CancellationTokenRegistration _registration;
+        private CancellationToken _cancellationToken;
+        private int _completed;
+        private int _holders;
 
         public DurableLog Owner => owner;
 
@@ -1133,9 +1152,48 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
         public short Version => _core.Version;
 
-        public void Succeed() => _core.SetResult(Offset);
+        /// <summary>Hands the completion to an append: held by the writer and by the appender.</summary>
+        public void Arm()
+        {
+            _completed = 0;
+            _holders = 2;
+        }
 
-        public void Fail(Exception error) => _core.SetException(error);
+        /// <summary>Lets the appender stop waiting when the token is cancelled (the record may still become durable).</summary>
+        public void CancelWith(CancellationToken cancellationToken)
+        {
+            _cancellationToken = cancellationToken;
+            _registration = cancellationToken.UnsafeRegister(static state => ((AppendCompletion)state!).Cancel(), this);
+        }
+
+        /// <summary>The writer made the record durable.</summary>
+        public void Succeed()
+        {
+            if (Interlocked.Exchange(ref _completed, 1) == 0)
+            {
+                // Let go first: the appender cannot read the result before it is set, so this never recycles.
+                Interlocked.Decrement(ref _holders);
+                _core.SetResult(Offset);
+            }
+            else
+            {
+                Release(onAppenderThread: false);
+            }
+        }
+
+        /// <summary>The writer could not make the record durable.</summary>
+        public void Fail(Exception error)
+        {
+            if (Interlocked.Exchange(ref _completed, 1) == 0)
+            {
+                Interlocked.Decrement(ref _holders);
+                _core.SetException(error);
+            }
+            else
+            {
+                Release(onAppenderThread: false);
+            }
+        }
 
         public long GetResult(short token)
         {
@@ -1145,8 +1203,9 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             }
             finally
             {
-                _core.Reset();
-                owner.ReturnCompletion(this);
+                // Waits for a cancellation callback running right now (it only sets the result if it still can).
+                _registration.Dispose();
+                Release(onAppenderThread: true);
             }
         }
 
@@ -1154,5 +1213,24 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
             _core.OnCompleted(continuation, state, token, flags);
+
+        private void Cancel()
+        {
+            if (Interlocked.Exchange(ref _completed, 1) == 0)
+            {
+                _core.SetException(new OperationCanceledException(_cancellationToken));
+            }
+        }
+
+        private void Release(bool onAppenderThread)
+        {
+            if (Interlocked.Decrement(ref _holders) == 0)
+            {
+                _registration = default;
+                _cancellationToken = default;
+                _core.Reset();
+                owner.ReturnCompletion(this, onAppenderThread);
+            }
+        }
     }
 }

@@ -297,6 +297,77 @@ public sealed class DurableLogTests
         Assert.Single(log.ReadAll());
     }
 
+    [Fact]
+    public async Task A_wait_cancelled_while_the_group_syncs_ends_at_once_and_the_record_still_becomes_durable()
+    {
+        using var dir = new TempLogDirectory();
+        await using var log = dir.Open();
+        using var release = new ManualResetEventSlim();
+        log.BeforeSyncForTests = () => release.Wait(TimeSpan.FromSeconds(30));
+        using var cancel = new CancellationTokenSource();
+
+        var pending = log.AppendAsync(LogTestExtensions.Payload(0, 40), cancel.Token).AsTask();
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted, "the append completed while its fsync was held");
+        await cancel.CancelAsync();
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.WithDeadline(10));
+        Assert.Equal(cancel.Token, error.CancellationToken);
+        Assert.Equal(0, log.DurableNextOffset);
+
+        release.Set();
+        log.BeforeSyncForTests = null;
+        for (var i = 1; i <= 3; i++)
+        {
+            using var live = new CancellationTokenSource();
+            Assert.Equal(i, await log.AppendAsync(LogTestExtensions.Payload(i, 40), i == 2 ? live.Token : CancellationToken.None).AsTask().WithDeadline());
+        }
+
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => LogTestExtensions.Payload(i, 40)), log.ReadAll().Select(r => r.Payload.ToArray()));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Appenders_cancelled_at_random_moments_never_get_another_appends_offset(int syncsInFlight)
+    {
+        // Completions are pooled: one released by a cancellation and then by the writer must not reach a later append.
+        using var dir = new TempLogDirectory();
+        await using var log = dir.Open(segmentBytes: 256 * 1024, syncsInFlight: syncsInFlight);
+        var succeeded = new System.Collections.Concurrent.ConcurrentBag<(long Offset, long Id)>();
+        var cancelledWaits = 0;
+        var appenders = Enumerable.Range(0, 16).Select(a => Task.Run(async () =>
+        {
+            var random = new Random(a);
+            for (var i = 0; i < 150; i++)
+            {
+                var id = (a * 1000L) + i;
+                using var cancel = new CancellationTokenSource();
+                var token = random.Next(3) switch { 0 => CancellationToken.None, _ => cancel.Token };
+                if (token.CanBeCanceled)
+                {
+                    cancel.CancelAfter(TimeSpan.FromTicks(random.Next(0, 3_000)));
+                }
+
+                try
+                {
+                    succeeded.Add((await log.AppendAsync(LogTestExtensions.Payload(id, 24), token), id));
+                }
+                catch (OperationCanceledException)
+                {
+                    Interlocked.Increment(ref cancelledWaits);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(appenders).WithDeadline(60);
+
+        var records = log.ReadAll().ToDictionary(r => r.Offset, r => r.Payload.ToArray());
+        Assert.All(succeeded, s => Assert.Equal(LogTestExtensions.Payload(s.Id, 24), records[s.Offset]));
+        Assert.Equal(succeeded.Count, succeeded.Select(s => s.Offset).Distinct().Count());
+        Assert.Equal(records.Count, records.Values.Select(Convert.ToBase64String).Distinct().Count());
+        Assert.InRange(records.Count, succeeded.Count, succeeded.Count + cancelledWaits);
+        Assert.True(cancelledWaits > 0 && !succeeded.IsEmpty, $"the run did not mix outcomes ({cancelledWaits} cancelled, {succeeded.Count} durable)");
+    }
+
     [FsCheck.Xunit.Property(MaxTest = 15)]
     public async Task Any_mix_of_concurrent_appends_and_batches_gets_dense_offsets_that_read_back_exactly(FsCheck.PositiveInt appenders, FsCheck.PositiveInt appends, FsCheck.PositiveInt batch)
     {
