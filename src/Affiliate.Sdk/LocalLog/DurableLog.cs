@@ -1167,33 +1167,10 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         }
 
         /// <summary>The writer made the record durable.</summary>
-        public void Succeed()
-        {
-            if (Interlocked.Exchange(ref _completed, 1) == 0)
-            {
-                // Let go first: the appender cannot read the result before it is set, so this never recycles.
-                Interlocked.Decrement(ref _holders);
-                _core.SetResult(Offset);
-            }
-            else
-            {
-                Release(onAppenderThread: false);
-            }
-        }
+        public void Succeed() => Complete(null);
 
         /// <summary>The writer could not make the record durable.</summary>
-        public void Fail(Exception error)
-        {
-            if (Interlocked.Exchange(ref _completed, 1) == 0)
-            {
-                Interlocked.Decrement(ref _holders);
-                _core.SetException(error);
-            }
-            else
-            {
-                Release(onAppenderThread: false);
-            }
-        }
+        public void Fail(Exception error) => Complete(error);
 
         public long GetResult(short token)
         {
@@ -1213,6 +1190,27 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
             _core.OnCompleted(continuation, state, token, flags);
+
+        private void Complete(Exception? error)
+        {
+            if (Interlocked.Exchange(ref _completed, 1) != 0)
+            {
+                // The appender's wait was cancelled first and may already have read that: only let go.
+                Release(onAppenderThread: false);
+                return;
+            }
+
+            // Let go first: the appender cannot read the result before it is set, so this never recycles.
+            Interlocked.Decrement(ref _holders);
+            if (error is null)
+            {
+                _core.SetResult(Offset);
+            }
+            else
+            {
+                _core.SetException(error);
+            }
+        }
 
         private void Cancel()
         {
