@@ -396,7 +396,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             group.Records += lengths.Length;
             completion = spare ?? (_freeCompletions.Count > 0 ? _freeCompletions.Pop() : new AppendCompletion(this));
             completion.Offset = first;
-            completion.Arm();
+            completion.Arm(cancellationToken.CanBeCanceled);
             group.Waiters.Add(completion);
             if (_waitingCommitters > 0
                 || (_gatherTarget > 0 && (group.Records >= _gatherTarget || Stopwatch.GetTimestamp() >= _gatherDeadline)))
@@ -1143,6 +1143,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
         private ManualResetValueTaskSourceCore<long> _core = new() { RunContinuationsAsynchronously = true };
         private CancellationTokenRegistration _registration;
         private CancellationToken _cancellationToken;
+        private bool _cancellable;
         private int _completed;
         private int _holders;
 
@@ -1152,9 +1153,13 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
         public short Version => _core.Version;
 
-        /// <summary>Hands the completion to an append: held by the writer and by the appender.</summary>
-        public void Arm()
+        /// <summary>
+        /// Hands the completion to an append (under the log's lock, before the writer can see it). Without a token that
+        /// can be cancelled, only the writer sets the result and the appender reads it last: no counting is needed.
+        /// </summary>
+        public void Arm(bool cancellable)
         {
+            _cancellable = cancellable;
             _completed = 0;
             _holders = 2;
         }
@@ -1180,9 +1185,17 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
             }
             finally
             {
-                // Waits for a cancellation callback running right now (it only sets the result if it still can).
-                _registration.Dispose();
-                Release(onAppenderThread: true);
+                if (_cancellable)
+                {
+                    // Waits for a cancellation callback running right now (it only sets the result if it still can).
+                    _registration.Dispose();
+                    Release(onAppenderThread: true);
+                }
+                else
+                {
+                    _core.Reset();
+                    owner.ReturnCompletion(this, onAppenderThread: true);
+                }
             }
         }
 
@@ -1193,6 +1206,12 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
         private void Complete(Exception? error)
         {
+            if (!_cancellable)
+            {
+                SetResult(error);
+                return;
+            }
+
             if (Interlocked.Exchange(ref _completed, 1) != 0)
             {
                 // The appender's wait was cancelled first and may already have read that: only let go.
@@ -1202,6 +1221,11 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
 
             // Let go first: the appender cannot read the result before it is set, so this never recycles.
             Interlocked.Decrement(ref _holders);
+            SetResult(error);
+        }
+
+        private void SetResult(Exception? error)
+        {
             if (error is null)
             {
                 _core.SetResult(Offset);
