@@ -859,18 +859,21 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     /// </summary>
     private void TrimPreallocation()
     {
-        if (_allocatedLength <= _activeLength)
+        if (_allocatedLength > _activeLength)
         {
-            return;
+            CutToLastRecord();
         }
+    }
 
+    /// <summary>Cuts the active segment (durably, with fsync) at the end of its last written group.</summary>
+    private void CutToLastRecord()
+    {
         RandomAccess.SetLength(_activeHandle, _activeLength);
+        _allocatedLength = _activeLength;
         if (_settings.Fsync)
         {
             RandomAccess.FlushToDisk(_activeHandle);
         }
-
-        _allocatedLength = _activeLength;
     }
 
     /// <summary>Starts a new segment once no fsync is in flight on the current one (called under <see cref="_writeLock"/>).</summary>
@@ -898,13 +901,7 @@ internal sealed class DurableLog : IAsyncDisposable, IDisposable
     {
         try
         {
-            RandomAccess.SetLength(_activeHandle, _activeLength);
-            _allocatedLength = _activeLength;
-            if (_settings.Fsync)
-            {
-                RandomAccess.FlushToDisk(_activeHandle);
-            }
-
+            CutToLastRecord();
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Affiliate.Sdk.LocalLog;
 using FsCheck;
 using FsCheck.Fluent;
@@ -32,20 +31,6 @@ public sealed class CrashRecoveryTests
              from damage in Gen.Elements(Damage.Truncate, Damage.Garbage, Damage.Zeros, Damage.TornAppend)
              from seed in Gen.Choose(0, int.MaxValue)
              select new Crash(records, size, cut / 1000.0, damage, seed)).ToArbitrary();
-    }
-
-    /// <summary>Record boundaries (end positions) of a segment file, from its framing.</summary>
-    private static List<long> RecordEnds(byte[] segment)
-    {
-        var ends = new List<long>();
-        var position = 0;
-        while (position + RecordFormat.HeaderSize <= segment.Length)
-        {
-            position += RecordFormat.FramedSize(BinaryPrimitives.ReadInt32LittleEndian(segment.AsSpan(position + 4)));
-            ends.Add(position);
-        }
-
-        return ends;
     }
 
     [Property(MaxTest = 60, Arbitrary = [typeof(Crashes)])]
@@ -97,7 +82,7 @@ public sealed class CrashRecoveryTests
         await File.WriteAllBytesAsync(last, damaged);
 
         // Records that lie wholly before the cut, in the last segment, plus every record of sealed segments.
-        var survivors = lastBase + RecordEnds(bytes).Count(end => end <= cut);
+        var survivors = lastBase + LogTestExtensions.RecordEnds(bytes).Count(end => end <= cut);
         await using (var reopened = dir.Open(segmentBytes: segmentBytes))
         {
             var records = reopened.ReadAll();
@@ -131,7 +116,7 @@ public sealed class CrashRecoveryTests
 
         var path = dir.SegmentFiles().Single();
         var bytes = await File.ReadAllBytesAsync(path);
-        var ends = RecordEnds(bytes);
+        var ends = LogTestExtensions.RecordEnds(bytes);
         for (var cut = 0; cut <= bytes.Length; cut++)
         {
             await File.WriteAllBytesAsync(path, bytes[..cut]);

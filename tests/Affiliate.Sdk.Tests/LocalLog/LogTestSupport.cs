@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using Affiliate.Sdk.LocalLog;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -42,6 +43,30 @@ internal static class LogTestExtensions
     {
         var text = $"record-{i}-" + new string((char)('a' + (int)(i % 26)), size);
         return Encoding.UTF8.GetBytes(text);
+    }
+
+    /// <summary>
+    /// The end position of each whole record in a segment file, from its framing; the walk stops at the first frame that
+    /// is cut short, has a bad length or fails its CRC (a torn tail, or preallocated zeros).
+    /// </summary>
+    public static List<long> RecordEnds(byte[] segment)
+    {
+        var ends = new List<long>();
+        var position = 0L;
+        while (position + RecordFormat.HeaderSize <= segment.Length)
+        {
+            var framed = segment.AsSpan((int)position);
+            var length = BinaryPrimitives.ReadInt32LittleEndian(framed[4..]);
+            if (length < 0 || position + RecordFormat.FramedSize(length) > segment.Length || !RecordFormat.CrcMatches(framed[..RecordFormat.FramedSize(length)]))
+            {
+                break;
+            }
+
+            position += RecordFormat.FramedSize(length);
+            ends.Add(position);
+        }
+
+        return ends;
     }
 
     public static List<LogRecord> ReadAll(this DurableLog log, long from = 0)

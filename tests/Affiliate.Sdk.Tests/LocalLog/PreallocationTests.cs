@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Affiliate.Sdk.LocalLog;
 using FsCheck;
 using FsCheck.Fluent;
@@ -26,24 +25,8 @@ public sealed class PreallocationTests
              select new Kill(records, size, cut / 1000.0, torn, seed)).ToArbitrary();
     }
 
-    private static long DataEnd(byte[] segment)
-    {
-        // Walks the framing while headers look like records (a zero header ends the data).
-        var position = 0L;
-        while (position + RecordFormat.HeaderSize <= segment.Length)
-        {
-            var framed = segment.AsSpan((int)position);
-            var length = BinaryPrimitives.ReadInt32LittleEndian(framed[4..]);
-            if (length < 0 || position + RecordFormat.FramedSize(length) > segment.Length || !RecordFormat.CrcMatches(framed[..RecordFormat.FramedSize(length)]))
-            {
-                break;
-            }
-
-            position += RecordFormat.FramedSize(length);
-        }
-
-        return position;
-    }
+    /// <summary>Where the whole records end (the data before any zeros or torn bytes).</summary>
+    private static long DataEnd(byte[] segment) => LogTestExtensions.RecordEnds(segment).DefaultIfEmpty(0).Last();
 
     [Fact]
     public async Task An_open_segment_is_zero_filled_ahead_and_a_clean_close_trims_it_to_its_last_record()
